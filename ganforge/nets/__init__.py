@@ -1,0 +1,15 @@
+"""Generators and discriminators, one family per file; `GENERATORS` / `DISCRIMINATORS` map YAML names to them.
+
+Contracts (every net obeys them, tests check them for each registered name):
+- a generator is built with injected `z_dim`, `data_shape`, `num_classes` plus its YAML options;
+  `G(z, y=None) -> x` of shape [N, *data_shape], and `G.sample_latent(n, device)` draws z from
+  its own prior (`latent: normal | uniform`).
+- a discriminator is built with injected `data_shape`, `num_classes`; `D(x, y=None) -> logits [N]`
+  and `D.features(x, y=None) -> [N, F]` (the penultimate activations, for feature matching).
+"""
+from ..registry import Registry
+
+GENERATORS = Registry("generator", injected=("z_dim", "data_shape", "num_classes"))
+DISCRIMINATORS = Registry("discriminator", injected=("data_shape", "num_classes"))
+
+from . import mlp, dcgan, resnet  # noqa: E402,F401  (register)
