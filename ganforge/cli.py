@@ -1,0 +1,163 @@
+"""The `ganforge` command: train, resume, sample, list.
+
+Every mistake the user can make (config, data, checkpoint, run directory) ends in one line
+on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from .errors import GanforgeError
+
+DEFAULT_PRESET = "quickstart"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except GanforgeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganforge", description="Train GANs that work.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train from a config file or preset (default: quickstart)")
+    train.add_argument("args", nargs="*", metavar="CONFIG|OVERRIDE",
+                       help="a YAML file or preset name, then dotted overrides such as train.steps=500")
+    train.add_argument("--run-dir", help="write the run here instead of runs/<NNNNN>-<name>/")
+    train.add_argument("--runs-root", default="runs", help="parent of numbered run directories (default: runs)")
+    train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    train.add_argument("--quiet", action="store_true", help="no progress lines")
+    train.set_defaults(handler=command_train)
+
+    resume = commands.add_parser("resume", help="continue a run from its newest checkpoint")
+    resume.add_argument("run_dir")
+    resume.add_argument("overrides", nargs="*", metavar="OVERRIDE", help="e.g. train.steps=4000")
+    resume.add_argument("--quiet", action="store_true")
+    resume.set_defaults(handler=command_resume)
+
+    sample = commands.add_parser("sample", help="draw samples from a run's newest checkpoint")
+    sample.add_argument("run_dir")
+    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("--out", help="output file (default RUN_DIR/samples/sample.png or .npy)")
+    sample.add_argument("--format", choices=("png", "npy"), default="png")
+    sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    sample.add_argument("--checkpoint", help="a checkpoint file other than the newest")
+    sample.set_defaults(handler=command_sample)
+
+    listing = commands.add_parser("list", help="list registered components with one line of help each")
+    listing.add_argument("kind", nargs="?", default="all", choices=("all", *LISTINGS))
+    listing.set_defaults(handler=command_list)
+    return parser
+
+
+def command_train(args) -> int:
+    from .config import load_config
+    from .train.loop import train
+    from .train.run_dir import RunDir
+
+    source, overrides = split_config_and_overrides(args.args)
+    config = load_config(source, overrides)
+    if args.dry_run:
+        print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+        return 0
+    run = RunDir.create(args.runs_root, config.name, args.run_dir)
+    print(f"run directory: {run.path}")
+    train(config, run, quiet=args.quiet)
+    print(f"done: samples in {run.samples}, checkpoints in {run.checkpoints}, stats in {run.stats}")
+    return 0
+
+
+def command_resume(args) -> int:
+    from .config import load_config
+    from .train.loop import train
+    from .train.run_dir import RunDir
+
+    run = RunDir.open(args.run_dir)
+    config = load_config(run.config, args.overrides)
+    train(config, run, resume=True, quiet=args.quiet)
+    print(f"done: {run.path}")
+    return 0
+
+
+def command_sample(args) -> int:
+    from .config import load_config
+    from .errors import ConfigError
+    from .report.grids import save_samples
+    from .sampling import generate
+    from .train.checkpoint import latest_checkpoint, load_checkpoint
+    from .train.run_dir import RunDir
+    from .train.state import build_state
+
+    if args.n < 1:
+        raise ConfigError("-n", f"expected a positive number of samples, got {args.n}")
+    run = RunDir.open(args.run_dir)
+    config = load_config(run.config)
+    state = build_state(config)
+    load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
+    z = state.G.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed)).to(state.device)
+    samples = state.data.to_data_units(generate(state.G, z))
+    out = Path(args.out) if args.out else run.samples / f"sample.{args.format}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "npy":
+        np.save(out, samples)
+    else:
+        save_samples(state.data, samples, out, title=f"{run.path.name}, step {state.step}")
+    print(f"wrote {args.n} samples (step {state.step}) to {out}")
+    return 0
+
+
+def split_config_and_overrides(words: list[str]) -> tuple[str, list[str]]:
+    """`[CONFIG] [k=v ...]`: the first word is the config unless it is an override."""
+    if words and "=" not in words[0]:
+        return words[0], words[1:]
+    return DEFAULT_PRESET, list(words)
+
+
+def _registries() -> dict:
+    from .data import DATA
+    from .losses import LOSSES
+    from .metrics import METRICS
+    from .nets import DISCRIMINATORS, GENERATORS
+    from .plugins import PLUGINS
+
+    return {"losses": [LOSSES], "nets": [GENERATORS, DISCRIMINATORS], "data": [DATA],
+            "plugins": [PLUGINS], "metrics": [METRICS]}
+
+
+LISTINGS = ("losses", "nets", "data", "plugins", "metrics", "presets")
+
+
+def command_list(args) -> int:
+    from .config import preset_names
+
+    registries = _registries()
+    kinds = LISTINGS if args.kind == "all" else (args.kind,)
+    for kind in kinds:
+        print(f"{kind}:")
+        if kind == "presets":
+            for name in preset_names():
+                print(f"  {name}")
+            continue
+        for registry in registries[kind]:
+            for name in registry.names():
+                label = f"{name} ({registry.kind})" if kind == "nets" else name
+                print(f"  {label:<28} {registry.summary(name)}")
+            if not registry.names():
+                print(f"  (no {registry.kind} registered yet)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""Metrics, one file each; `METRICS` maps a name in `eval.metrics` / `ganforge evaluate --metrics` to it."""
+from ..registry import Registry
+
+METRICS = Registry("metric")

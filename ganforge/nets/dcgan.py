@@ -1,0 +1,94 @@
+"""DCGAN generator and discriminator (Radford et al. 2016), for any image side 4·2^k or 28.
+
+Generator: z → Linear → (C0, b, b) map (b = 4, or 7 for 28×28) → k blocks that double the
+resolution and halve the channels (width·2^(k-1), ..., width, capped at width·8) → image, tanh.
+With width 64 a 64×64 RGB generator is the paper's 512-256-128-64-3.
+Discriminator: the mirror, strided 4×4 convs with LeakyReLU 0.2, channels doubling from
+width, down to b×b; then a linear layer to one logit.
+`depth` > 1 adds (depth - 1) conv 3×3 + norm + activation layers at each feature resolution.
+Weights are initialised N(0, 0.02) as in the paper.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from . import DISCRIMINATORS, GENERATORS
+from .base import Discriminator, Generator, Latent
+from .layers import (Activation, Norm, Upsample, activation, check_dropout, check_positive, conv3x3,
+                     dcgan_init_, dropout_layers, image_plan, norm2d, upsample_block, width_at)
+
+
+def refine_layers(channels: int, count: int, norm: Norm, act: Activation, dropout: float = 0.0) -> list[nn.Module]:
+    """`count` resolution-preserving conv 3×3 → norm → activation (→ dropout) layers."""
+    layers = []
+    for _ in range(count):
+        layers += [conv3x3(channels, channels), norm2d(norm, channels), activation(act), *dropout_layers(dropout)]
+    return layers
+
+
+@GENERATORS.register("dcgan")
+class DCGANGenerator(Generator):
+    """DCGAN generator (Radford et al. 2016): linear to a small map, upsampling convs to the image, tanh."""
+
+    def __init__(self, z_dim: int, data_shape: tuple[int, ...], num_classes: int = 0,
+                 width: int = 64, depth: int = 1, norm: Norm = "batch",
+                 upsample: Upsample = "transposed", latent: Latent = "normal"):
+        super().__init__(z_dim, data_shape, latent)
+        check_positive(width, "generator.width")
+        check_positive(depth, "generator.depth")
+        self.num_classes = num_classes
+        plan = image_plan(self.data_shape, "dcgan", "generator")
+        k = plan.doublings
+        level_channels = [width_at(width, k - level) for level in range(k)] + [plan.channels]
+        self.base_shape = (width_at(width, k), plan.base, plan.base)
+        self.project = nn.Linear(z_dim, width_at(width, k) * plan.base ** 2)
+        layers = [norm2d(norm, width_at(width, k)), nn.ReLU()]
+        for level in range(k):
+            layers += refine_layers(level_channels[level], depth - 1, norm, "relu")
+            layers.append(upsample_block(level_channels[level], level_channels[level + 1], upsample))
+            if level < k - 1:  # the image layer has no norm and no ReLU
+                layers += [norm2d(norm, level_channels[level + 1]), nn.ReLU()]
+        if k == 0:  # 4×4 images: nothing to upsample, one conv to the image channels
+            layers += [*refine_layers(width, depth - 1, norm, "relu"), conv3x3(width, plan.channels)]
+        self.body = nn.Sequential(*layers, nn.Tanh())
+        self.apply(dcgan_init_)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        base = self.project(z).reshape(len(z), *self.base_shape)  # (N, C0, b, b)
+        return self.body(base)  # (N, C, H, W)
+
+
+@DISCRIMINATORS.register("dcgan")
+class DCGANDiscriminator(Discriminator):
+    """DCGAN discriminator (Radford et al. 2016): strided convs with LeakyReLU 0.2, then a linear logit."""
+
+    def __init__(self, data_shape: tuple[int, ...], num_classes: int = 0,
+                 width: int = 64, depth: int = 1, norm: Norm = "batch", dropout: float = 0.0):
+        super().__init__(data_shape)
+        check_positive(width, "discriminator.width")
+        check_positive(depth, "discriminator.depth")
+        check_dropout(dropout, "discriminator.dropout")
+        self.num_classes = num_classes
+        plan = image_plan(self.data_shape, "dcgan", "discriminator")
+        layers, channels = [], plan.channels
+        if plan.doublings == 0:  # 4×4 images: no room to downsample, one conv to width channels
+            layers += [conv3x3(channels, width), nn.LeakyReLU(0.2), *dropout_layers(dropout)]
+            channels = width
+        for halvings in range(1, plan.doublings + 1):
+            out_channels = width_at(width, halvings)
+            layers.append(nn.Conv2d(channels, out_channels, kernel_size=4, stride=2, padding=1))
+            if halvings > 1:  # no norm on the first layer, as in the paper
+                layers.append(norm2d(norm, out_channels))
+            layers += [nn.LeakyReLU(0.2), *dropout_layers(dropout)]
+            layers += refine_layers(out_channels, depth - 1, norm, "leaky_relu", dropout)
+            channels = out_channels
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(channels * plan.base ** 2, 1)
+        self.apply(dcgan_init_)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(x).flatten(1)  # (N, C_last · b · b)
+
+    def classify(self, features: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(features).squeeze(1)  # (N,)

@@ -1,0 +1,1 @@
+"""Regularisers (gradient penalties, clipping, spectral norm, instance noise, ...): one plugin per file."""

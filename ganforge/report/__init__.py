@@ -1,0 +1,1 @@
+"""Pictures of a run: sample grids, scatter plots, and (later) the HTML report."""

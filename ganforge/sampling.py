@@ -1,0 +1,19 @@
+"""Drawing samples from a generator without disturbing training (eval mode, no grad, mode restored)."""
+from __future__ import annotations
+
+import torch
+
+
+@torch.no_grad()
+def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, chunk: int = 256) -> torch.Tensor:
+    """G(z) in eval mode (batch norm uses running statistics), in chunks; returns a CPU tensor."""
+    was_training = G.training
+    G.eval()
+    try:
+        pieces = []
+        for start in range(0, len(z), chunk):
+            part_labels = None if labels is None else labels[start:start + chunk]
+            pieces.append(G(z[start:start + chunk], part_labels).float().cpu())
+        return torch.cat(pieces)
+    finally:
+        G.train(was_training)

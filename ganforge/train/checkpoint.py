@@ -1,0 +1,148 @@
+"""Checkpoints: every state a run needs to continue exactly, as plain state_dicts.
+
+Written atomically (temporary file in the same folder, flush, fsync, rename, fsync of the
+folder), so a crash at any moment leaves either the old set of checkpoints or the old set
+plus one complete new file; loaded with `weights_only=True`, so a checkpoint cannot run code.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import CheckpointError
+from .state import TrainState
+
+PREFIX, SUFFIX = "step-", ".pt"
+
+
+def checkpoint_path(directory: Path, step: int) -> Path:
+    return Path(directory) / f"{PREFIX}{step:08d}{SUFFIX}"
+
+
+def list_checkpoints(directory: Path) -> list[Path]:
+    """Complete checkpoints, oldest first (temporary files from interrupted writes are never listed)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX)]
+    return sorted(found, key=lambda p: int(p.name[len(PREFIX):-len(SUFFIX)]))
+
+
+def latest_checkpoint(directory: Path) -> Path:
+    found = list_checkpoints(directory)
+    if not found:
+        raise CheckpointError(f"{directory}: no checkpoint found (expected files named {PREFIX}NNNNNNNN{SUFFIX})")
+    return found[-1]
+
+
+def capture(state: TrainState) -> dict:
+    return {
+        "step": state.step,
+        "batches_drawn": state.batches_drawn,
+        "generator": state.G.state_dict(),
+        "discriminator": state.D.state_dict(),
+        "opt_g": state.opt_g.state_dict(),
+        "opt_d": state.opt_d.state_dict(),
+        "plugins": [plugin.state_dict() for plugin in state.plugins],
+        "rng": capture_rng(),
+    }
+
+
+def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
+    try:
+        state.G.load_state_dict(checkpoint["generator"])
+        state.D.load_state_dict(checkpoint["discriminator"])
+        state.opt_g.load_state_dict(checkpoint["opt_g"])
+        state.opt_d.load_state_dict(checkpoint["opt_d"])
+    except (RuntimeError, ValueError, KeyError) as error:
+        summary = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{origin}: does not match this run's config (net or optimiser shapes differ): {summary}") from None
+    if len(checkpoint["plugins"]) != len(state.plugins):
+        raise CheckpointError(f"{origin}: holds state for {len(checkpoint['plugins'])} plugins, the config has {len(state.plugins)}")
+    for plugin, plugin_state in zip(state.plugins, checkpoint["plugins"]):
+        plugin.load_state_dict(plugin_state)
+    state.step, state.batches_drawn = checkpoint["step"], checkpoint["batches_drawn"]
+    restore_rng(checkpoint["rng"])
+
+
+def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = checkpoint_path(directory, state.step)
+    atomic_save(capture(state), target)
+    for old in list_checkpoints(directory)[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def load_checkpoint(path: Path, state: TrainState) -> None:
+    restore(state, read_checkpoint(path), Path(path))
+
+
+def read_checkpoint(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint") from None
+    except pickle.UnpicklingError as error:
+        reason = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{path}: refused to load: not a plain-tensor checkpoint ({reason})") from None
+    except (RuntimeError, EOFError, OSError) as error:
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({str(error).strip().splitlines()[0]})") from None
+
+
+def atomic_save(payload: dict, target: Path) -> None:
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def capture_rng() -> dict:
+    numpy_state = np.random.get_state()
+    rng = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"keys": torch.from_numpy(numpy_state[1].astype(np.int64)), "position": int(numpy_state[2]),
+                  "has_gauss": int(numpy_state[3]), "cached_gaussian": float(numpy_state[4])},
+        "python": _python_rng_state(),
+    }
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state_all()
+    return rng
+
+
+def restore_rng(rng: dict) -> None:
+    torch.set_rng_state(rng["torch"])
+    numpy_state = rng["numpy"]
+    np.random.set_state(("MT19937", numpy_state["keys"].numpy().astype(np.uint32), numpy_state["position"],
+                         numpy_state["has_gauss"], numpy_state["cached_gaussian"]))
+    version, internal, gauss = rng["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(rng["cuda"])
+
+
+def _python_rng_state():
+    version, internal, gauss = random.getstate()
+    return [version, list(internal), gauss]

@@ -1,0 +1,25 @@
+"""Optimisers for G and D, each with its own learning rate (TTUR: e.g. G 1e-4, D 4e-4)."""
+from __future__ import annotations
+
+import torch
+
+from ..config import OptimizerConfig
+
+
+def build_optimizer(parameters, config: OptimizerConfig) -> torch.optim.Optimizer:
+    parameters = [p for p in parameters if p.requires_grad]
+    if config.name == "adam":
+        return torch.optim.Adam(parameters, lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
+    if config.name == "adamw":
+        return torch.optim.AdamW(parameters, lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
+    if config.name == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+
+
+def clip_and_measure(parameters, max_norm: float | None) -> torch.Tensor:
+    """Total gradient norm before clipping; clips to `max_norm` when given."""
+    with_grad = [p for p in parameters if p.grad is not None]
+    if not with_grad:
+        return torch.tensor(0.0)
+    return torch.nn.utils.clip_grad_norm_(with_grad, max_norm if max_norm is not None else float("inf"))

@@ -1,0 +1,45 @@
+"""The run directory: runs/<NNNNN>-<name>/ with config.yaml, stats.jsonl, samples/, checkpoints/."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import GanforgeError
+
+
+class RunDir:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.config = self.path / "config.yaml"
+        self.stats = self.path / "stats.jsonl"
+        self.samples = self.path / "samples"
+        self.checkpoints = self.path / "checkpoints"
+
+    @classmethod
+    def create(cls, root: Path | str = "runs", name: str = "run", path: Path | str | None = None) -> "RunDir":
+        """A fresh directory: `path` if given (it must be empty or new), else the next `root/NNNNN-name`."""
+        target = Path(path) if path is not None else Path(root) / f"{_next_index(Path(root)):05d}-{_slug(name)}"
+        if target.exists() and any(target.iterdir()):
+            raise GanforgeError(f"{target}: run directory exists and is not empty; use `ganforge resume {target}` or another --run-dir")
+        try:
+            for folder in (target, target / "samples", target / "checkpoints"):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise GanforgeError(f"{target}: cannot create run directory ({error.strerror})") from None
+        return cls(target)
+
+    @classmethod
+    def open(cls, path: Path | str) -> "RunDir":
+        run = cls(Path(path))
+        if not run.config.is_file():
+            raise GanforgeError(f"{path}: not a run directory (expected {run.config.name} inside)")
+        return run
+
+
+def _next_index(root: Path) -> int:
+    indices = [int(m.group(1)) for p in root.glob("*") if (m := re.match(r"(\d{5})-", p.name))] if root.is_dir() else []
+    return max(indices, default=-1) + 1
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"

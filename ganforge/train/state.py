@@ -1,0 +1,89 @@
+"""TrainState: everything a run is made of, built from a resolved config."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..config import Config
+from ..data import DATA
+from ..data.source import DataSource
+from ..errors import ConfigError
+from ..losses import LOSSES
+from ..losses.base import AdversarialLoss
+from ..nets import DISCRIMINATORS, GENERATORS
+from ..plugins import PLUGINS, Plugin
+from .optim import build_optimizer
+
+GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
+MIN_SCATTER_POINTS = 1000  # a scatter plot of 2-D samples needs more dots than an image grid needs tiles
+
+
+@dataclass
+class TrainState:
+    config: Config
+    data: DataSource
+    G: torch.nn.Module
+    D: torch.nn.Module
+    loss: AdversarialLoss
+    plugins: list[Plugin]
+    device: torch.device
+    fixed_z: torch.Tensor
+    opt_g: torch.optim.Optimizer | None = None
+    opt_d: torch.optim.Optimizer | None = None
+    step: int = 0  # completed G steps
+    batches_drawn: int = 0  # data batches consumed (n_critic per G step)
+    extras: dict = field(default_factory=dict)  # scratch space plugins may share
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        x, labels = self.data.batch(self.batches_drawn, self.config.train.batch_size, self.config.train.seed)
+        self.batches_drawn += 1
+        x = x.to(self.device, non_blocking=True)
+        if self.config.train.channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, None if labels is None else labels.to(self.device)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError("train.device", f"unknown device {name!r}; expected cpu, cuda, cuda:N or auto") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device", "cuda requested but no CUDA device is available; use cpu or auto")
+    return device
+
+
+def build_state(config: Config) -> TrainState:
+    """Data, nets, loss and plugins (set up), then the optimisers over the nets the plugins left."""
+    seed_everything(config.train.seed)
+    device = resolve_device(config.train.device)
+    data = DATA.build(config.data.model_dump(), field="data")
+    shapes = dict(data_shape=data.shape, num_classes=data.num_classes)
+    G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim, **shapes).to(device)
+    D = DISCRIMINATORS.build(config.discriminator.model_dump(), field="discriminator", **shapes).to(device)
+    if config.train.channels_last and data.is_image:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    grid_rng = torch.Generator().manual_seed(config.train.seed + GRID_SEED_OFFSET)
+    grid_count = config.train.grid_size if data.is_image else max(config.train.grid_size, MIN_SCATTER_POINTS)
+    state = TrainState(
+        config=config, data=data, G=G, D=D, device=device,
+        loss=LOSSES.build(config.loss.model_dump(), field="loss"),
+        plugins=[PLUGINS.build(spec.model_dump(), field=f"plugins.{i}") for i, spec in enumerate(config.plugins)],
+        fixed_z=G.sample_latent(grid_count, generator=grid_rng).to(device),
+    )
+    for plugin in state.plugins:
+        plugin.setup(state)
+    state.opt_g = build_optimizer(state.G.parameters(), config.optim.g)
+    state.opt_d = build_optimizer(state.D.parameters(), config.optim.d)
+    return state

@@ -1,0 +1,94 @@
+"""The stats bus: `report(name, value)` from anywhere; the loop flushes window means to stats.jsonl.
+
+    from ganforge.train.stats import report
+    report("loss/d", d_loss)            # tensor or float; tensors are detached, scalars averaged
+    report("d/sign_real", logits.sign()) # a tensor of many values counts as its mean
+
+Readers (the log file writer, the progress line, the doctor) see only what was reported,
+never the loop's locals. Names carry their meaning: `loss/*`, `d/*`, `grad/*`, `time/*`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+
+class StatsBus:
+    def __init__(self):
+        self._sums: dict[str, float] = defaultdict(float)
+        self._counts: dict[str, int] = defaultdict(int)
+        self.listeners: list = []  # callables(step, means) called at every flush
+
+    def report(self, name: str, value) -> None:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().float()
+            value = value.mean().item() if value.numel() else math.nan
+        self._sums[name] += float(value)
+        self._counts[name] += 1
+
+    def flush(self, step: int) -> dict[str, float]:
+        """Means since the last flush; handed to every listener, then the window is cleared."""
+        means = {name: self._sums[name] / self._counts[name] for name in self._sums}
+        self._sums.clear()
+        self._counts.clear()
+        for listener in self.listeners:
+            listener(step, means)
+        return means
+
+
+_active = StatsBus()
+
+
+def active_bus() -> StatsBus:
+    return _active
+
+
+def use_bus(bus: StatsBus) -> StatsBus:
+    """Make `bus` the target of `report`; returns it."""
+    global _active
+    _active = bus
+    return bus
+
+
+def report(name: str, value) -> None:
+    _active.report(name, value)
+
+
+class JsonlWriter:
+    """Appends `{"step": s, name: mean, ...}` lines to a file (NaN/Inf written as strings, so each line stays valid JSON)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __call__(self, step: int, means: dict[str, float]) -> None:
+        record = {"step": step, **{name: _json_number(value) for name, value in sorted(means.items())}}
+        with self.path.open("a") as file:
+            file.write(json.dumps(record) + "\n")
+
+    def truncate_after(self, step: int) -> None:
+        """Drop records newer than `step` (written after the checkpoint a resume starts from)."""
+        if not self.path.exists():
+            return
+        kept = [line for line in self.path.read_text().splitlines() if _record_step(line) <= step]
+        temporary = self.path.with_suffix(".jsonl.tmp")
+        temporary.write_text("".join(line + "\n" for line in kept))
+        temporary.replace(self.path)
+
+
+def read_stats(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _json_number(value: float):
+    return value if math.isfinite(value) else str(value)
+
+
+def _record_step(line: str) -> float:
+    try:
+        return int(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return math.inf  # blank, or a torn last line from a killed process: dropped

@@ -1,0 +1,1 @@
+"""Training tricks (label tricks, replay, unrolling, packing, EMA, ...): one plugin per file."""
