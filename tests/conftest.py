@@ -1,0 +1,35 @@
+"""Shared fixtures: tiny, fast configs (CPU only, no network)."""
+import pytest
+
+from ganforge.config import validate
+
+
+def tiny_ring_raw(**train):
+    """An MLP GAN on the ring small enough for a step to take a millisecond or two."""
+    return {
+        "name": "tiny",
+        "data": {"name": "ring"},
+        "generator": {"name": "mlp", "width": 16, "depth": 2},
+        "discriminator": {"name": "mlp", "width": 16, "depth": 2},
+        "z_dim": 4,
+        "train": {"steps": 20, "batch_size": 32, "sample_every": 10, "checkpoint_every": 10,
+                  "log_every": 5, "seed": 3, **train},
+    }
+
+
+def tiny_digits_raw(**train):
+    """A narrow DCGAN on the 8×8 digits (batch norm, conv layers, labels present)."""
+    return {
+        "name": "tiny-digits",
+        "data": {"name": "digits"},
+        "generator": {"name": "dcgan", "width": 8},
+        "discriminator": {"name": "dcgan", "width": 8},
+        "z_dim": 8,
+        "train": {"steps": 6, "batch_size": 16, "sample_every": 3, "checkpoint_every": 3, "log_every": 2,
+                  "seed": 1, **train},
+    }
+
+
+@pytest.fixture
+def tiny_ring():
+    return validate(tiny_ring_raw())
