@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list registered components with one line of help each")
     listing.add_argument("kind", nargs="?", default="all", choices=("all", *LISTINGS))
+    listing.add_argument("-v", "--verbose", action="store_true", help="also list each component's options and defaults")
     listing.set_defaults(handler=command_list)
     return parser
 
@@ -154,6 +155,9 @@ def command_list(args) -> int:
             for name in registry.names():
                 label = f"{name} ({registry.kind})" if kind == "nets" else name
                 print(f"  {label:<28} {registry.summary(name)}")
+                if args.verbose:
+                    for option, described in registry.options(name).items():
+                        print(f"      {option}: {described}")
             if not registry.names():
                 print(f"  (no {registry.kind} registered yet)")
     return 0

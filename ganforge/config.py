@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ConfigError
 
-PRESET_DIRS = (Path(__file__).resolve().parent.parent / "configs", Path(__file__).resolve().parent / "presets")
+PRESET_DIRS = (Path(__file__).resolve().parent / "presets",)  # configs/ at the repository root links here
 
 
 class Section(BaseModel):

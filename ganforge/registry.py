@@ -54,6 +54,14 @@ class Registry:
         doc = inspect.getdoc(self._entries[name]) or ""
         return doc.strip().splitlines()[0] if doc.strip() else ""
 
+    def options(self, name: str) -> dict[str, str]:
+        """Each YAML option of `name` with its type and default, e.g. {"width": "int = 64"}."""
+        described = {}
+        for option, info in self._schema(name).model_fields.items():
+            kind = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+            described[option] = kind if info.is_required() else f"{kind} = {info.default!r}"
+        return described
+
     def validate(self, spec: dict[str, Any], field: str) -> dict[str, Any]:
         """Check `spec` (`{name, **options}`) and return it with every option's default filled in."""
         if not isinstance(spec, dict) or "name" not in spec:

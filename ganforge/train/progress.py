@@ -17,7 +17,8 @@ class ProgressLine:
 
     def __call__(self, step: int, means: dict[str, float]) -> None:
         now = time.perf_counter()
-        if now - self._last_time < self.every_seconds and step < self.total_steps:
+        first = self._last_time == self._start_time
+        if not first and now - self._last_time < self.every_seconds and step < self.total_steps:
             return
         self._last_time = now
         rate = (step - self._start_step) / max(now - self._start_time, 1e-9)
