@@ -25,7 +25,7 @@ def tiny_digits_raw(**train):
         "generator": {"name": "dcgan", "width": 8},
         "discriminator": {"name": "dcgan", "width": 8},
         "z_dim": 8,
-        "train": {"steps": 6, "batch_size": 16, "sample_every": 3, "checkpoint_every": 3, "log_every": 2,
+        "train": {"steps": 6, "batch_size": 16, "sample_every": 3, "checkpoint_every": 3, "log_every": 3,
                   "seed": 1, **train},
     }
 

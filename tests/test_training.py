@@ -68,10 +68,11 @@ def test_n_critic_draws_one_batch_per_d_step(tmp_path):
 
 def test_training_moves_the_ring_generator_towards_the_data(tmp_path):
     """After a short run, G's samples sit much nearer radius 1 than at initialisation."""
-    raw = tiny_ring_raw(steps=300, checkpoint_every=300, sample_every=300, log_every=50)
+    raw = tiny_ring_raw(steps=500, checkpoint_every=500, sample_every=500, log_every=50)
+    raw["generator"]["width"] = raw["discriminator"]["width"] = 32
     raw["optim"] = {"g": {"lr": 2e-3}, "d": {"lr": 2e-3}}
     untrained = build_state(validate(raw))
-    state, _ = run_to(tmp_path, raw, "learn", 300)
+    state, _ = run_to(tmp_path, raw, "learn", 500)
 
     def radius_error(s):
         with torch.no_grad():

@@ -87,8 +87,10 @@ class FashionMnistSource(IdxSource):
         image_size: int | None = None,
         labels: bool = True,
     ):
-        images_file, labels_file = (_find_fashion_mnist_file(root, name) for name in FASHION_MNIST_FILES[split])
-        super().__init__(str(images_file), str(labels_file) if labels else None, image_size)
+        images_name, labels_name = FASHION_MNIST_FILES[split]
+        images_file = _find_fashion_mnist_file(root, images_name)
+        labels_file = _find_fashion_mnist_file(root, labels_name) if labels else None
+        super().__init__(str(images_file), None if labels_file is None else str(labels_file), image_size)
 
 
 def _find_fashion_mnist_file(root: str, name: str) -> Path:

@@ -1,0 +1,110 @@
+"""A folder of PNG/JPEG images, optionally one subfolder per class."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import DataError
+from . import DATA
+from .images import check_image_size, fit_square
+from .source import StoredSource
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+WHITE = (255, 255, 255, 255)
+
+
+@DATA.register("image_folder")
+class ImageFolderSource(StoredSource):
+    """PNG/JPEG images from a folder (and its subfolders), one class per subfolder with labels "auto".
+
+    Reads every file ending in .png, .jpg or .jpeg (any letter case) under `path`, skipping
+    hidden files and folders (names starting with "."), in sorted path order.
+
+    Labels: with "auto", when every image lies in a subfolder and there are at least two
+    subfolders with images, each subfolder is a class (class indices follow the sorted
+    subfolder names, kept in `class_names`); otherwise, and with "none", there are no labels.
+
+    Pixels: every image is converted to L (channels 1) or RGB (channels 3). Transparent
+    images (RGBA, LA, PA, or a palette/tRNS transparency) are composited on a white
+    background, as a viewer shows them; 16-bit images (I;16, I) are scaled from 0..65535
+    to 0..255. Each image is then resized (antialiased bilinear) so its short side is
+    `image_size` and centre-cropped to image_size×image_size; stored as uint8.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        image_size: int = 64,
+        channels: Literal[1, 3] = 3,
+        labels: Literal["auto", "none"] = "auto",
+    ):
+        check_image_size(image_size)
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise DataError(folder, "is not a folder" if folder.exists() else "folder not found")
+        files_by_class = _files_by_class(folder) if labels == "auto" else {}
+        self.class_names = list(files_by_class)
+        if files_by_class:
+            files = [file for class_files in files_by_class.values() for file in class_files]
+            counts = torch.tensor([len(class_files) for class_files in files_by_class.values()])
+            targets = torch.repeat_interleave(torch.arange(len(counts)), counts)
+        else:
+            files, targets = _image_files(folder), None
+        if not files:
+            looked_for = ", ".join(IMAGE_EXTENSIONS)
+            raise DataError(folder, f"contains no images (looked for {looked_for} files, any letter case, here and in subfolders)")
+        samples = torch.empty((len(files), channels, image_size, image_size), dtype=torch.uint8)
+        for position, file in enumerate(files):
+            samples[position] = load_image(file, channels, image_size)
+        super().__init__(samples, targets, origin=str(folder))
+
+
+def load_image(file: Path, channels: int, size: int) -> torch.Tensor:
+    """One image file as uint8 [channels, size, size] (see ImageFolderSource for the conversions); DataError if unreadable."""
+    try:
+        with Image.open(file) as image:
+            image.draft(None, (size, size))  # JPEG only: let the decoder shrink big photos (never below `size`)
+            image = _to_mode(image, "L" if channels == 1 else "RGB")
+    except Exception as error:  # Pillow raises many exception types for corrupt or unsupported files
+        raise DataError(file, f"cannot read this image ({type(error).__name__}: {error})") from None
+    pixels = torch.from_numpy(np.array(image))
+    pixels = pixels.unsqueeze(0) if pixels.ndim == 2 else pixels.permute(2, 0, 1)
+    return fit_square(pixels.unsqueeze(0), size)[0]
+
+
+def _to_mode(image: Image.Image, mode: str) -> Image.Image:
+    """`image` in `mode` (L or RGB): 16-bit scaled to 8-bit, transparency composited on white."""
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        image = Image.fromarray(np.rint(np.asarray(image, dtype=np.float64).clip(0, 65535) / 257).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, WHITE), rgba)
+    return image.convert(mode)
+
+
+def _files_by_class(folder: Path) -> dict[str, list[Path]]:
+    """{subfolder name: its images}, sorted by name, when all images lie in ≥ 2 subfolders; else {}."""
+    entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+    if any(entry.is_file() and _is_image(entry.name) for entry in entries):
+        return {}
+    subfolders = sorted((entry for entry in entries if entry.is_dir()), key=lambda entry: entry.name)
+    files_by_class = {entry.name: files for entry in subfolders if (files := _image_files(entry))}
+    return files_by_class if len(files_by_class) >= 2 else {}
+
+
+def _image_files(folder: Path) -> list[Path]:
+    """Sorted paths of the images in `folder` and its subfolders, hidden ones skipped."""
+    found = []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += [Path(directory, name) for name in names if _is_image(name)]
+    return sorted(found)
+
+
+def _is_image(name: str) -> bool:
+    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
