@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--format", choices=("png", "npy"), default="png")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     sample.add_argument("--checkpoint", help="a checkpoint file other than the newest")
+    sample.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
+                        help="sample from the EMA generator when the run has one (default: yes)")
     sample.set_defaults(handler=command_sample)
 
     listing = commands.add_parser("list", help="list registered components with one line of help each")
@@ -96,7 +98,7 @@ def command_sample(args) -> int:
     from .config import load_config
     from .errors import ConfigError
     from .report.grids import save_samples
-    from .sampling import generate
+    from .sampling import generate, sampling_generator
     from .train.checkpoint import latest_checkpoint, load_checkpoint
     from .train.run_dir import RunDir
     from .train.state import build_state
@@ -108,7 +110,7 @@ def command_sample(args) -> int:
     state = build_state(config)
     load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
     z = state.G.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed)).to(state.device)
-    samples = state.data.to_data_units(generate(state.G, z))
+    samples = state.data.to_data_units(generate(sampling_generator(state, args.ema), z))
     out = Path(args.out) if args.out else run.samples / f"sample.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "npy":

@@ -17,3 +17,12 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = 
         return torch.cat(pieces)
     finally:
         G.train(was_training)
+
+
+def sampling_generator(state, use_plugins: bool = True) -> torch.nn.Module:
+    """The generator samples come from: G itself, or what plugins offer instead (EMA's average)."""
+    generator = state.G
+    if use_plugins:
+        for plugin in state.plugins:
+            generator = plugin.sampling_generator(generator, state)
+    return generator

@@ -18,6 +18,8 @@ before the next hook runs):
     g_inputs(fake, state) -> fake                      what D sees of G's samples in the G step
     g_terms(ctx) -> {name: scalar tensor}              extra G loss terms (feature matching, mode seeking)
     after_g_step(state)                                after G's optimiser step (EMA, replay push)
+    -- whenever samples are drawn (grids, `ganforge sample`, evaluation):
+    sampling_generator(G, state) -> G                  which generator to sample from (EMA's average)
 
 `ctx` is a `StepContext`: the batch, the samples, D's logits, the nets and the step number.
 """
@@ -49,6 +51,7 @@ class StepContext:
     fake_logits: torch.Tensor
     labels: torch.Tensor | None
     z: torch.Tensor
+    critic: torch.nn.Module  # the D that produced the logits (a look-ahead copy under `unrolled`)
 
 
 class Plugin:
@@ -80,6 +83,9 @@ class Plugin:
 
     def after_g_step(self, state: "TrainState") -> None:
         pass
+
+    def sampling_generator(self, generator: torch.nn.Module, state: "TrainState") -> torch.nn.Module:
+        return generator
 
     def state_dict(self) -> dict[str, Any]:
         return {}

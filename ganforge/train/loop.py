@@ -5,7 +5,7 @@ import time
 
 from ..config import Config, save_config
 from ..report.grids import save_samples
-from ..sampling import generate
+from ..sampling import generate, sampling_generator
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .interrupt import StopRequest
 from .progress import ProgressLine
@@ -64,6 +64,6 @@ def finish(state: TrainState, run: RunDir, bus: StatsBus) -> None:
 
 
 def save_sample_grid(state: TrainState, run: RunDir) -> None:
-    samples = generate(state.G, state.fixed_z)
+    samples = generate(sampling_generator(state), state.fixed_z)
     path = run.samples / f"step-{state.step:08d}.png"
     save_samples(state.data, state.data.to_data_units(samples), path, title=f"step {state.step}")

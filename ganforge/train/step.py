@@ -26,7 +26,7 @@ def discriminator_step(state: TrainState, real: torch.Tensor, labels: torch.Tens
         real_targets, fake_targets = plugin.d_targets(real_targets, fake_targets, state)
     adversarial = state.loss.d_loss(real_logits, fake_logits, real_targets, fake_targets).mean()
 
-    context = StepContext(state, real, fake, real_in, fake_in, real_logits, fake_logits, labels, z)
+    context = StepContext(state, real, fake, real_in, fake_in, real_logits, fake_logits, labels, z, D)
     terms = collect_terms(plugin.d_terms(context) for plugin in plugins)
     _optimise(state.opt_d, adversarial + sum(terms.values()), D, state.config.optim.d.grad_clip, "grad/d")
     for plugin in plugins:
@@ -60,7 +60,7 @@ def _generator_loss(state: TrainState, real: torch.Tensor, labels: torch.Tensor 
     real_logits = critic(real, labels) if state.loss.g_needs_real_logits else None
     adversarial = state.loss.g_loss(fake_logits, real_logits).mean()
 
-    context = StepContext(state, real, fake, real, fake_in, real_logits, fake_logits, labels, z)
+    context = StepContext(state, real, fake, real, fake_in, real_logits, fake_logits, labels, z, critic)
     return adversarial, collect_terms(plugin.g_terms(context) for plugin in plugins)
 
 
