@@ -1,4 +1,6 @@
 """Metrics, one file each; `METRICS` maps a name in `eval.metrics` / `ganforge evaluate --metrics` to it."""
 from ..registry import Registry
 
-METRICS = Registry("metric")
+METRICS = Registry("metric", injected=("generator", "data_source"))
+
+from . import modes  # noqa: E402,F401  (register)
