@@ -189,6 +189,8 @@ def _resolve_components(config: Config) -> Config:
     resolved["discriminator"] = DISCRIMINATORS.validate(resolved["discriminator"], "discriminator")
     resolved["loss"] = LOSSES.validate(resolved["loss"], "loss")
     resolved["plugins"] = [PLUGINS.validate(spec, f"plugins.{i}") for i, spec in enumerate(resolved["plugins"])]
+    for i, spec in enumerate(resolved["plugins"]):
+        PLUGINS.build(spec, field=f"plugins.{i}")  # plugins check their option ranges when built; cheap
     return Config.model_validate(resolved)
 
 

@@ -84,9 +84,13 @@ class Registry:
 
     def build(self, spec: dict[str, Any], field: str | None = None, **injected):
         """Construct the component named by `spec` with its options plus the injected arguments."""
-        full = self.validate(spec, field or self.kind)
+        field = field or self.kind
+        full = self.validate(spec, field)
         options = {key: value for key, value in full.items() if key != "name"}
-        return self._entries[full["name"]](**injected, **options)
+        try:
+            return self._entries[full["name"]](**injected, **options)
+        except ConfigError as error:
+            raise _located(error, field, full["name"]) from None
 
     def _schema(self, name: str) -> type[pydantic.BaseModel]:
         """A pydantic model of the component's user-settable keyword arguments, built once."""
@@ -105,3 +109,12 @@ class Registry:
             config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
             self._schemas[name] = pydantic.create_model(f"{self.kind}_{name}_options", __config__=config, **fields)
         return self._schemas[name]
+
+
+def _located(error: ConfigError, field: str, name: str) -> ConfigError:
+    """A component may name itself in errors (`plugins.r1.gamma`); point at its place instead (`plugins.0.gamma`)."""
+    section, _, rest = error.field.partition(".")
+    if "." in field and section == field.split(".")[0] and rest.split(".")[0] == name:
+        suffix = rest[len(name):]
+        return ConfigError(field + suffix, str(error)[len(error.field) + 2:])
+    return error
