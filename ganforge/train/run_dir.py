@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from ..errors import GanforgeError
@@ -27,6 +28,12 @@ class RunDir:
         except OSError as error:
             raise GanforgeError(f"{target}: cannot create run directory ({error.strerror})") from None
         return cls(target)
+
+    def remove_if_unused(self) -> None:
+        """Delete this directory if training never wrote a checkpoint, stats or samples into it."""
+        written = [p for p in (self.checkpoints, self.samples) if p.is_dir() and any(p.iterdir())]
+        if not written and not self.stats.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
 
     @classmethod
     def open(cls, path: Path | str) -> "RunDir":
