@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--format", choices=("png", "npy"), default="png")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     sample.add_argument("--checkpoint", help="a checkpoint file other than the newest")
+    sample.add_argument("--class", dest="label", type=int, metavar="K",
+                        help="conditional runs: every sample of class K (default: classes 0..K-1 in turn)")
     sample.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                         help="sample from the EMA generator when the run has one (default: yes)")
     sample.set_defaults(handler=command_sample)
@@ -77,7 +79,11 @@ def command_train(args) -> int:
         return 0
     run = RunDir.create(args.runs_root, config.name, args.run_dir)
     print(f"run directory: {run.path}")
-    train(config, run, quiet=args.quiet)
+    try:
+        train(config, run, quiet=args.quiet)
+    except GanforgeError:
+        run.remove_if_unused()  # a run that failed while setting up leaves no empty directory behind
+        raise
     print(f"done: samples in {run.samples}, checkpoints in {run.checkpoints}, stats in {run.stats}")
     return 0
 
@@ -108,9 +114,10 @@ def command_sample(args) -> int:
     run = RunDir.open(args.run_dir)
     config = load_config(run.config)
     state = build_state(config)
+    labels = sample_labels(state, args.n, args.label)
     load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
     z = state.G.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed)).to(state.device)
-    samples = state.data.to_data_units(generate(sampling_generator(state, args.ema), z))
+    samples = state.data.to_data_units(generate(sampling_generator(state, args.ema), z, labels))
     out = Path(args.out) if args.out else run.samples / f"sample.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "npy":
@@ -119,6 +126,24 @@ def command_sample(args) -> int:
         save_samples(state.data, samples, out, title=f"{run.path.name}, step {state.step}")
     print(f"wrote {args.n} samples (step {state.step}) to {out}")
     return 0
+
+
+def sample_labels(state, n: int, label: int | None) -> torch.Tensor | None:
+    """Labels for `ganforge sample`: all `label` (--class), else classes in turn; None for an unconditional run."""
+    from .errors import ConfigError
+    from .nets.conditioning import cycling_labels
+
+    if state.fixed_labels is None:  # the generator takes no labels
+        if label is not None:
+            raise ConfigError("--class", "this run's generator is unconditional (generator.condition: none), "
+                                         "so it has no classes to choose from; sample without --class")
+        return None
+    classes = state.data.num_classes
+    if label is None:
+        return cycling_labels(n, classes, state.device)
+    if not 0 <= label < classes:
+        raise ConfigError("--class", f"expected a class in 0..{classes - 1} (the data have {classes}), got {label}")
+    return torch.full((n,), label, dtype=torch.long, device=state.device)
 
 
 def split_config_and_overrides(words: list[str]) -> tuple[str, list[str]]:

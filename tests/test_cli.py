@@ -87,3 +87,12 @@ def test_module_entry_point_runs_in_a_fresh_process(ring_yaml):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: train.steps:")
+
+
+def test_setup_error_leaves_no_empty_run_directory(tmp_path, ring_yaml, capsys):
+    root = tmp_path / "runs"
+    code = main(["train", str(ring_yaml), "loss.name=hinge", "plugins=[{name: label_smoothing}]",
+                 "--runs-root", str(root), "--quiet"])
+    assert code == 2
+    assert "has no effect with loss 'hinge'" in capsys.readouterr().err
+    assert list(root.iterdir()) == []

@@ -93,7 +93,7 @@ def test_latent_prior(name, latent):
 
 
 @pytest.mark.parametrize("name", GENERATORS.names())
-def test_labels_are_accepted_and_ignored_for_now(name):
+def test_unconditional_nets_accept_and_ignore_labels(name):
     G, D = build_generator(name, (1, 8, 8)).eval(), build_discriminator(name, (1, 8, 8)).eval()
     z, labels = torch.randn(BATCH, Z_DIM), torch.zeros(BATCH, dtype=torch.long)
     assert torch.equal(G(z, labels), G(z))

@@ -38,6 +38,11 @@ class ImagePlan:
     base: int       # side of the smallest feature map: 4, or 7 for 28×28 images
     doublings: int  # k: image side = base · 2^k
 
+    @property
+    def feature_sides(self) -> list[int]:
+        """Sides of the feature maps smaller than the image: b, 2b, ..., side/2 (just b = 4 for 4×4 images)."""
+        return [self.base * 2 ** level for level in range(max(self.doublings, 1))]
+
 
 def image_plan(data_shape: tuple[int, ...], net: str, role: str) -> ImagePlan:
     """Check that a conv net `net` (used as `role`: generator/discriminator) can handle `data_shape`."""

@@ -3,6 +3,8 @@
 They take any data shape: vectors (D,) as they are, images (C, H, W) flattened. Default
 PyTorch initialisation. With width 256 and depth 3 the generator is z-256-512-1024-out and
 the discriminator in-1024-512-256-1 (the classic MNIST tutorial pair when z_dim is 100).
+`condition` makes them class-conditional (see conditioning.py); concat adds K inputs to the
+first layer of either net (for the discriminator after flattening).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from torch import nn
 from ..errors import ConfigError
 from . import DISCRIMINATORS, GENERATORS
 from .base import Discriminator, Generator, Latent
+from .conditioning import (Condition, check_condition, class_logits, generator_labels, label_inputs, projection_head,
+                           with_labels)
 from .layers import Activation, Norm, activation, check_dropout, check_positive, dropout_layers, norm1d
 
 
@@ -45,10 +49,12 @@ class MLPGenerator(Generator):
     def __init__(self, z_dim: int, data_shape: tuple[int, ...], num_classes: int = 0,
                  width: int = 256, depth: int = 3, hidden: list[int] | None = None,
                  norm: Norm = "none", activation: Activation = "relu",
-                 output: Literal["auto", "tanh", "linear"] = "auto", latent: Latent = "normal"):
+                 output: Literal["auto", "tanh", "linear"] = "auto", latent: Latent = "normal",
+                 condition: Condition = "none"):
         super().__init__(z_dim, data_shape, latent)
-        self.num_classes = num_classes
-        sizes = [z_dim, *hidden_sizes(width, depth, hidden, "generator")]
+        check_condition(condition, num_classes, "generator")
+        self.num_classes, self.condition = num_classes, condition
+        sizes = [z_dim + label_inputs(condition, num_classes), *hidden_sizes(width, depth, hidden, "generator")]
         self.hidden = dense_layers(sizes, norm, activation)
         self.out = nn.Linear(sizes[-1], math.prod(self.data_shape))
         if output == "auto":  # images live in [-1, 1]; vector data (toy mixtures) need not
@@ -56,6 +62,8 @@ class MLPGenerator(Generator):
         self.squash = nn.Tanh() if output == "tanh" else nn.Identity()
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        y = generator_labels(y, z, self.condition, self.num_classes)
+        z = with_labels(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
         flat = self.squash(self.out(self.hidden(z)))  # (N, prod(data_shape))
         return flat.reshape(len(z), *self.data_shape)  # (N, *data_shape)
 
@@ -66,19 +74,22 @@ class MLPDiscriminator(Discriminator):
 
     def __init__(self, data_shape: tuple[int, ...], num_classes: int = 0,
                  width: int = 256, depth: int = 3, hidden: list[int] | None = None,
-                 norm: Norm = "none", activation: Activation = "leaky_relu", dropout: float = 0.0):
+                 norm: Norm = "none", activation: Activation = "leaky_relu", dropout: float = 0.0,
+                 condition: Condition = "none"):
         super().__init__(data_shape)
-        self.num_classes = num_classes
+        check_condition(condition, num_classes, "discriminator")
+        self.num_classes, self.condition = num_classes, condition
         check_dropout(dropout, "discriminator.dropout")
         widths = hidden_sizes(width, depth, hidden, "discriminator")
         if hidden is None:
             widths.reverse()  # the mirror of the generator: wide near the data
-        sizes = [math.prod(self.data_shape), *widths]
+        sizes = [math.prod(self.data_shape) + label_inputs(condition, num_classes), *widths]
         self.hidden = dense_layers(sizes, norm, activation, dropout)
         self.head = nn.Linear(sizes[-1], 1)
+        self.projection = projection_head(condition, num_classes, sizes[-1])
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.hidden(x.flatten(1))  # (N, last hidden size)
+        return self.hidden(with_labels(x.flatten(1), y, self.condition, self.num_classes))  # (N, last hidden size)
 
     def classify(self, features: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(features).squeeze(1)  # (N,)
+        return class_logits(self.head, self.projection, features, y)  # (N,)

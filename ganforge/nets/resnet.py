@@ -8,6 +8,10 @@ capped at width·8) to b×b, ReLU, global *sum* pooling (the features), a linear
 Weights use Glorot-uniform (xavier) initialisation, zero biases, as the SNGAN reference code.
 The generator's default norm is batch; the discriminator's is none (SNGAN adds spectral norm
 to it instead, as a regulariser).
+`attention: S` puts one self-attention layer (attention.py) after the blocks at side S.
+`condition` (conditioning.py): concat feeds [z, onehot(y)] to the generator's linear layer and
+K constant label maps, with the image, to the discriminator's first block; projection is the
+discriminator of Miyato & Koyama 2018.
 """
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ import torch
 from torch import nn
 
 from . import DISCRIMINATORS, GENERATORS
+from .attention import attention_at, check_attention
 from .base import Discriminator, Generator, Latent
+from .conditioning import (Condition, check_condition, class_logits, generator_labels, label_inputs, projection_head,
+                           with_labels)
 from .layers import (Norm, Upsample, check_dropout, check_positive, conv3x3, dropout_layers, image_plan, norm2d,
                      upsample_block, width_at, xavier_init_)
 
@@ -78,29 +85,37 @@ class ResNetGenerator(Generator):
 
     def __init__(self, z_dim: int, data_shape: tuple[int, ...], num_classes: int = 0,
                  width: int = 64, depth: int = 1, norm: Norm = "batch",
-                 upsample: Upsample = "nearest", latent: Latent = "normal"):
+                 upsample: Upsample = "nearest", latent: Latent = "normal",
+                 attention: int | None = None, condition: Condition = "none"):
         super().__init__(z_dim, data_shape, latent)
         check_positive(width, "generator.width")
         check_positive(depth, "generator.depth")
-        self.num_classes = num_classes
+        check_condition(condition, num_classes, "generator")
+        self.num_classes, self.condition = num_classes, condition
         plan = image_plan(self.data_shape, "resnet", "generator")
         k = plan.doublings
+        sides = [plan.base * 2 ** level for level in range(k + 1)]  # b, 2b, ..., image: blocks reach the image side
+        check_attention(attention, sides, "generator")
         level_channels = [width_at(width, k - level) for level in range(k + 1)]  # at sides b, 2b, ..., image
         self.base_shape = (level_channels[0], plan.base, plan.base)
-        self.project = nn.Linear(z_dim, level_channels[0] * plan.base ** 2)
+        self.project = nn.Linear(z_dim + label_inputs(condition, num_classes), level_channels[0] * plan.base ** 2)
         blocks = []
         if k == 0:  # 4×4 images: all `depth` blocks at the only resolution
             blocks += [generator_block(level_channels[0], level_channels[0], norm, None) for _ in range(depth)]
+        blocks += attention_at(attention, sides[0], level_channels[0])
         for level in range(k):
             channels = level_channels[level + 1]
             blocks.append(generator_block(level_channels[level], channels, norm, upsample))
             blocks += [generator_block(channels, channels, norm, None) for _ in range(depth - 1)]
+            blocks += attention_at(attention, sides[level + 1], channels)
         self.blocks = nn.Sequential(*blocks)
         self.to_image = nn.Sequential(norm2d(norm, level_channels[-1]), nn.ReLU(),
                                       conv3x3(level_channels[-1], plan.channels), nn.Tanh())
         self.apply(xavier_init_)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        y = generator_labels(y, z, self.condition, self.num_classes)
+        z = with_labels(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
         base = self.project(z).reshape(len(z), *self.base_shape)  # (N, C0, b, b)
         return self.to_image(self.blocks(base))  # (N, C, H, W)
 
@@ -110,26 +125,34 @@ class ResNetDiscriminator(Discriminator):
     """Residual discriminator (SNGAN, Miyato et al. 2018): down-sampling residual blocks, sum pooling, linear logit."""
 
     def __init__(self, data_shape: tuple[int, ...], num_classes: int = 0,
-                 width: int = 64, depth: int = 1, norm: Norm = "none", dropout: float = 0.0):
+                 width: int = 64, depth: int = 1, norm: Norm = "none", dropout: float = 0.0,
+                 attention: int | None = None, condition: Condition = "none"):
         super().__init__(data_shape)
         check_positive(width, "discriminator.width")
         check_positive(depth, "discriminator.depth")
         check_dropout(dropout, "discriminator.dropout")
-        self.num_classes = num_classes
+        check_condition(condition, num_classes, "discriminator")
+        self.num_classes, self.condition = num_classes, condition
         plan = image_plan(self.data_shape, "resnet", "discriminator")
         k = plan.doublings
-        blocks = [optimised_block(plan.channels, width, norm, downsample=k > 0, dropout=dropout)]
+        check_attention(attention, plan.feature_sides, "discriminator")
+        in_channels = plan.channels + label_inputs(condition, num_classes)
+        blocks = [optimised_block(in_channels, width, norm, downsample=k > 0, dropout=dropout)]
         blocks += [discriminator_block(width, width, norm, False, dropout) for _ in range(depth - 1)]
+        blocks += attention_at(attention, plan.base * 2 ** max(k - 1, 0), width)
         for halvings in range(2, k + 1):
             in_channels, channels = width_at(width, halvings - 1), width_at(width, halvings)
             blocks.append(discriminator_block(in_channels, channels, norm, True, dropout))
             blocks += [discriminator_block(channels, channels, norm, False, dropout) for _ in range(depth - 1)]
+            blocks += attention_at(attention, plan.base * 2 ** (k - halvings), channels)
         self.blocks = nn.Sequential(*blocks, nn.ReLU(), *dropout_layers(dropout))
         self.head = nn.Linear(width_at(width, max(k, 1)), 1)
+        self.projection = projection_head(condition, num_classes, width_at(width, max(k, 1)))
         self.apply(xavier_init_)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        x = with_labels(x, y, self.condition, self.num_classes)  # (N, C [+ K], H, W)
         return self.blocks(x).sum(dim=(2, 3))  # (N, C_last): global sum pooling
 
     def classify(self, features: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(features).squeeze(1)  # (N,)
+        return class_logits(self.head, self.projection, features, y)  # (N,)

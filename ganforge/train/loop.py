@@ -64,6 +64,6 @@ def finish(state: TrainState, run: RunDir, bus: StatsBus) -> None:
 
 
 def save_sample_grid(state: TrainState, run: RunDir) -> None:
-    samples = generate(sampling_generator(state), state.fixed_z)
+    samples = generate(sampling_generator(state), state.fixed_z, state.fixed_labels)
     path = run.samples / f"step-{state.step:08d}.png"
     save_samples(state.data, state.data.to_data_units(samples), path, title=f"step {state.step}")

@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from ..losses import LOSSES
 from ..losses.base import AdversarialLoss
 from ..nets import DISCRIMINATORS, GENERATORS
+from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
 from .optim import build_optimizer
 
@@ -31,6 +32,7 @@ class TrainState:
     plugins: list[Plugin]
     device: torch.device
     fixed_z: torch.Tensor
+    fixed_labels: torch.Tensor | None = None  # classes 0..K-1 in turn for the grid, when G is conditional
     opt_g: torch.optim.Optimizer | None = None
     opt_d: torch.optim.Optimizer | None = None
     step: int = 0  # completed G steps
@@ -81,6 +83,7 @@ def build_state(config: Config) -> TrainState:
         loss=LOSSES.build(config.loss.model_dump(), field="loss"),
         plugins=[PLUGINS.build(spec.model_dump(), field=f"plugins.{i}") for i, spec in enumerate(config.plugins)],
         fixed_z=G.sample_latent(grid_count, generator=grid_rng).to(device),
+        fixed_labels=cycling_labels(grid_count, data.num_classes, device) if is_conditional(G) else None,
     )
     for plugin in state.plugins:
         plugin.setup(state)
