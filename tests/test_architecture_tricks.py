@@ -134,10 +134,6 @@ def test_pacgan_d_takes_m_times_the_channels():
 def test_pacgan_refuses_what_it_cannot_pack():
     with pytest.raises(ConfigError, match=r"^train\.batch_size"):
         ring_state({"name": "pacgan", "packing": 2}, batch_size=15)
-    relativistic = with_plugins(tiny_ring_raw(), "pacgan")
-    relativistic["loss"] = {"name": "relativistic"}
-    with pytest.raises(ConfigError, match=r"^loss\.name"):
-        build_state(validate(relativistic))
     conditional = with_plugins(tiny_digits_raw(), "pacgan")
     conditional["discriminator"]["condition"] = "projection"
     with pytest.raises(ConfigError, match=r"^discriminator\.condition"):
@@ -242,3 +238,16 @@ def test_trains_and_resumes_bitwise(tmp_path, make_raw, name):
         assert a.keys() == b.keys()
         for key in a:
             assert torch.equal(a[key], b[key]), f"{net}.{key} differs after resume"
+
+
+def test_pacgan_packs_real_samples_in_the_generator_step_for_relativistic_losses():
+    """Relativistic G losses score real data too; G's step packs it exactly as D's step does."""
+    raw = with_plugins(tiny_ring_raw(), {"name": "pacgan", "packing": 4})
+    raw["loss"] = {"name": "relativistic"}
+    state = build_state(validate(raw))
+    real, labels = state.next_batch()
+    real_in, fake_in = state.plugins[0].g_inputs(real, real.clone(), state)
+    assert real_in.shape == fake_in.shape == (8, 8)
+    assert torch.equal(real_in[0], real[:4].reshape(-1))
+    discriminator_step(state, real, labels)
+    generator_step(state, real, labels)

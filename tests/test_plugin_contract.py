@@ -111,3 +111,24 @@ def test_unknown_option_is_a_config_error(name):
     raw["plugins"][0]["no_such_option"] = 1
     with pytest.raises(ConfigError, match=r"^plugins\.0\.no_such_option: unknown option"):
         validate(raw)
+
+
+COMBINATIONS = [
+    ("ring", [{"name": "pacgan"}, {"name": "feature_matching"}]),
+    ("ring", [{"name": "pacgan"}, {"name": "unrolled", "steps": 2}]),
+    ("ring", [{"name": "instance_noise"}, {"name": "pacgan"}, {"name": "r1"}, {"name": "ema"}]),
+    ("ring", [{"name": "multi_generator", "generators": 2}, {"name": "minibatch_stddev"}, {"name": "ema"}]),
+    ("digits", [{"name": "diffaugment"}, {"name": "pacgan"}, {"name": "unrolled", "steps": 2},
+                {"name": "feature_matching"}]),
+    ("digits", [{"name": "spectral_norm"}, {"name": "label_smoothing"}, {"name": "replay"}, {"name": "wgan_gp"}]),
+]
+
+
+@pytest.mark.parametrize("data, plugins", COMBINATIONS, ids=lambda v: "+".join(p["name"] for p in v) if isinstance(v, list) else v)
+def test_plugins_combine(tmp_path, data, plugins):
+    """G-step inputs go through every plugin's g_inputs, so packing, noise and augmentation compose."""
+    raw = tiny_ring_raw(steps=4) if data == "ring" else tiny_digits_raw(steps=4)
+    raw["plugins"] = plugins
+    state = train(validate(raw), RunDir.create(path=tmp_path / "run"), quiet=True)
+    for value in [*state.G.state_dict().values(), *state.D.state_dict().values()]:
+        assert torch.isfinite(value.float()).all()

@@ -204,7 +204,7 @@ def test_instance_noise_adds_noise_of_the_scheduled_std_to_real_and_fake():
     noise, zeros = build("instance_noise", std=0.2, anneal_steps=100), torch.zeros(200_000, 2)
     state = type("S", (), {"step": 50})()  # σ = 0.2 · (1 − 50/100) = 0.1
     real, fake = noise.d_inputs(zeros, zeros, state)
-    for noisy in (real, fake, noise.g_inputs(zeros, state)):
+    for noisy in (real, fake, *noise.g_inputs(zeros, zeros, state)):
         assert noisy.std().item() == pytest.approx(0.1, rel=0.01) and noisy.mean().abs().item() < 0.002
     assert not torch.equal(real, fake)  # independent draws
     state.step = 100
@@ -247,7 +247,7 @@ def test_diffaugment_is_differentiable_and_treats_real_and_fake_alike():
     plugin = build("diffaugment", policy=["color", "translation", "cutout"])
     fake = torch.randn(16, 3, 8, 8, requires_grad=True)
     weights = torch.randn(16, 3, 8, 8)
-    (plugin.g_inputs(fake, None) * weights).sum().backward()
+    (plugin.g_inputs(fake.detach(), fake, None)[1] * weights).sum().backward()
     assert fake.grad.abs().sum() > 0
     cutout_only = build("diffaugment", policy=["cutout"])
     real_in, fake_in = cutout_only.d_inputs(torch.ones(64, 1, 8, 8), torch.full((64, 1, 8, 8), 2.0), None)

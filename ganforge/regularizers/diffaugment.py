@@ -101,5 +101,5 @@ class DiffAugment(Plugin):
     def d_inputs(self, real: torch.Tensor, fake: torch.Tensor, state) -> tuple[torch.Tensor, torch.Tensor]:
         return diff_augment(real, self.policy), diff_augment(fake, self.policy)
 
-    def g_inputs(self, fake: torch.Tensor, state) -> torch.Tensor:
-        return diff_augment(fake, self.policy)
+    def g_inputs(self, real: torch.Tensor, fake: torch.Tensor, state) -> tuple[torch.Tensor, torch.Tensor]:
+        return diff_augment(real, self.policy), diff_augment(fake, self.policy)

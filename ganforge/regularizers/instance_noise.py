@@ -46,5 +46,5 @@ class InstanceNoise(Plugin):
         report("reg/instance_noise_std", self.current_std(state.step))
         return self.noisy(real, state.step), self.noisy(fake, state.step)
 
-    def g_inputs(self, fake: torch.Tensor, state) -> torch.Tensor:
-        return self.noisy(fake, state.step)
+    def g_inputs(self, real: torch.Tensor, fake: torch.Tensor, state) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.noisy(real, state.step), self.noisy(fake, state.step)

@@ -15,7 +15,8 @@ before the next hook runs):
     after_d_step(state)                                after D's optimiser step (weight clipping)
     -- each G step:
     g_critic(critic, state) -> critic                  which D scores G's samples (unrolled look-ahead)
-    g_inputs(fake, state) -> fake                      what D sees of G's samples in the G step
+    g_inputs(real, fake, state) -> (real, fake)        what D sees in the G step (and in look-aheads):
+                                                       side-effect-free input transforms (noise, augmentation, packing)
     g_terms(ctx) -> {name: scalar tensor}              extra G loss terms (feature matching, mode seeking)
     after_g_step(state)                                after G's optimiser step (EMA, replay push)
     -- whenever samples are drawn (grids, `ganforge sample`, evaluation):
@@ -75,8 +76,8 @@ class Plugin:
     def g_critic(self, critic: torch.nn.Module, state: "TrainState") -> torch.nn.Module:
         return critic
 
-    def g_inputs(self, fake: torch.Tensor, state: "TrainState") -> torch.Tensor:
-        return fake
+    def g_inputs(self, real: torch.Tensor, fake: torch.Tensor, state: "TrainState") -> tuple[torch.Tensor, torch.Tensor]:
+        return real, fake
 
     def g_terms(self, ctx: StepContext) -> dict[str, torch.Tensor]:
         return {}
@@ -92,3 +93,10 @@ class Plugin:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         pass
+
+
+def generator_view(state: "TrainState", real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Real and fake samples as D sees them in G's step: every plugin's g_inputs, in order."""
+    for plugin in state.plugins:
+        real, fake = plugin.g_inputs(real, fake, state)
+    return real, fake

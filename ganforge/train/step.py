@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .hooks import StepContext
+from .hooks import StepContext, generator_view
 from .optim import clip_and_measure
 from .state import TrainState
 from .stats import report
@@ -53,14 +53,12 @@ def _generator_loss(state: TrainState, real: torch.Tensor, labels: torch.Tensor 
         critic = plugin.g_critic(critic, state)
     z = G.sample_latent(len(real), state.device)
     fake = G(z, labels)
-    fake_in = fake
-    for plugin in plugins:
-        fake_in = plugin.g_inputs(fake_in, state)
+    real_in, fake_in = generator_view(state, real, fake)
     fake_logits = critic(fake_in, labels)
-    real_logits = critic(real, labels) if state.loss.g_needs_real_logits else None
+    real_logits = critic(real_in, labels) if state.loss.g_needs_real_logits else None
     adversarial = state.loss.g_loss(fake_logits, real_logits).mean()
 
-    context = StepContext(state, real, fake, real, fake_in, real_logits, fake_logits, labels, z, critic)
+    context = StepContext(state, real, fake, real_in, fake_in, real_logits, fake_logits, labels, z, critic)
     return adversarial, collect_terms(plugin.g_terms(context) for plugin in plugins)
 
 

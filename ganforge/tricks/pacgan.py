@@ -35,10 +35,9 @@ class PacGAN(Plugin):
     G holds m near-identical samples, which real packs almost never do, so D learns to spot
     collapse. The paper uses m = 2 to 4; larger m costs little (only D's first layer grows).
     Needs train.batch_size divisible by m. For unconditional models only: one label cannot
-    describe a pack of m samples, so a class-conditional D is refused, and so are relativistic
-    losses (their G step scores an unpacked real batch). Other code that gives D raw samples
-    outside the d_inputs / g_inputs hooks does not combine with it either: feature_matching's
-    real features, unrolled's look-ahead steps, multi_generator's classifier.
+    describe a pack of m samples, so a class-conditional D is refused. feature_matching,
+    unrolled's look-ahead and relativistic losses see packed inputs through g_inputs;
+    multi_generator's classifier needs single samples, so it does not combine with pacgan.
     Order: pacgan rebuilds D, so it must come before plugins that change D (spectral_norm,
     minibatch_stddev, minibatch_discrimination; a changed D is refused), and after plugins that
     change what D sees (replay, instance_noise, diffaugment), so that those handle single samples.
@@ -58,9 +57,6 @@ class PacGAN(Plugin):
         if getattr(state.D, "condition", "none") != "none":
             raise ConfigError("discriminator.condition", "pacgan gives D packs of several samples, which one label "
                                                          "cannot describe; use condition: none with pacgan")
-        if state.loss.g_needs_real_logits:
-            raise ConfigError("loss.name", f"{config.loss.name} scores an unpacked real batch in G's step, which "
-                                           "pacgan cannot pack; choose a non-relativistic loss with pacgan")
         D = DISCRIMINATORS.build(config.discriminator.model_dump(), field="discriminator",
                                  data_shape=packed_shape(data.shape, self.packing),
                                  num_classes=data.num_classes).to(state.device)
@@ -74,5 +70,5 @@ class PacGAN(Plugin):
     def d_inputs(self, real, fake, state):
         return pack(real, self.packing), pack(fake, self.packing)
 
-    def g_inputs(self, fake, state):
-        return pack(fake, self.packing)
+    def g_inputs(self, real, fake, state):
+        return pack(real, self.packing), pack(fake, self.packing)

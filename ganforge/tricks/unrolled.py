@@ -6,7 +6,7 @@ import copy
 import torch
 
 from ..errors import ConfigError
-from ..train.hooks import PLUGINS, Plugin
+from ..train.hooks import PLUGINS, Plugin, generator_view
 
 LOOKAHEAD_SEED_OFFSET = 104_729  # look-ahead batches come from their own stream, not the training one
 
@@ -49,7 +49,8 @@ class Unrolled(Plugin):
             real, labels = self._next_batch(state)
             with torch.no_grad():
                 fake = state.G(state.G.sample_latent(len(real), state.device), labels)  # (N, *data_shape)
-            real_logits, fake_logits = lookahead(real, labels), lookahead(fake, labels)  # (N,), (N,)
+            real_in, fake_in = generator_view(state, real, fake)  # as D sees inputs (noise, packing, ...)
+            real_logits, fake_logits = lookahead(real_in, labels), lookahead(fake_in, labels)  # (N,), (N,)
             loss = state.loss.d_loss(real_logits, fake_logits, torch.ones_like(real_logits),
                                      torch.zeros_like(fake_logits)).mean()
             optimizer.zero_grad(set_to_none=True)
