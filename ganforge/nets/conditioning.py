@@ -52,6 +52,11 @@ def with_labels(x: torch.Tensor, y: torch.Tensor | None, condition: Condition, n
     return concat_labels(x, y, num_classes) if condition == "concat" else x
 
 
+def conditioned_latent(z: torch.Tensor, y: torch.Tensor | None, condition: Condition, num_classes: int) -> torch.Tensor:
+    """A generator's input: z, with one-hot labels appended under concat (random labels if none are given)."""
+    return with_labels(z, generator_labels(y, z, condition, num_classes), condition, num_classes)
+
+
 def generator_labels(y: torch.Tensor | None, z: torch.Tensor, condition: Condition, num_classes: int):
     """The labels a generator uses: y, or uniform random classes when a conditional one gets none."""
     if y is None and condition != "none":

@@ -19,9 +19,9 @@ from torch import nn
 from . import DISCRIMINATORS, GENERATORS
 from .attention import attention_at, check_attention
 from .base import Discriminator, Generator, Latent
-from .conditioning import (Condition, check_condition, class_logits, generator_labels, label_inputs, projection_head,
+from .conditioning import (Condition, check_condition, class_logits, conditioned_latent, label_inputs, projection_head,
                            with_labels)
-from .layers import (Activation, Norm, Upsample, activation, check_dropout, check_positive, conv3x3,
+from .layers import (Activation, Norm, Upsample, activation, check_size_options, conv3x3,
                      dcgan_init_, dropout_layers, image_plan, norm2d, upsample_block, width_at)
 
 
@@ -42,8 +42,7 @@ class DCGANGenerator(Generator):
                  upsample: Upsample = "transposed", latent: Latent = "normal",
                  attention: int | None = None, condition: Condition = "none"):
         super().__init__(z_dim, data_shape, latent)
-        check_positive(width, "generator.width")
-        check_positive(depth, "generator.depth")
+        check_size_options("generator", width, depth)
         check_condition(condition, num_classes, "generator")
         self.num_classes, self.condition = num_classes, condition
         plan = image_plan(self.data_shape, "dcgan", "generator")
@@ -67,8 +66,7 @@ class DCGANGenerator(Generator):
         self.apply(dcgan_init_)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        y = generator_labels(y, z, self.condition, self.num_classes)
-        z = with_labels(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
+        z = conditioned_latent(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
         base = self.project(z).reshape(len(z), *self.base_shape)  # (N, C0, b, b)
         return self.body(base)  # (N, C, H, W)
 
@@ -81,9 +79,7 @@ class DCGANDiscriminator(Discriminator):
                  width: int = 64, depth: int = 1, norm: Norm = "batch", dropout: float = 0.0,
                  attention: int | None = None, condition: Condition = "none"):
         super().__init__(data_shape)
-        check_positive(width, "discriminator.width")
-        check_positive(depth, "discriminator.depth")
-        check_dropout(dropout, "discriminator.dropout")
+        check_size_options("discriminator", width, depth, dropout)
         check_condition(condition, num_classes, "discriminator")
         self.num_classes, self.condition = num_classes, condition
         plan = image_plan(self.data_shape, "dcgan", "discriminator")

@@ -28,6 +28,13 @@ def check_dropout(value: float, field: str) -> None:
         raise ConfigError(field, f"must be in [0, 1) (the probability of zeroing an activation), got {value}")
 
 
+def check_size_options(role: str, width: int, depth: int, dropout: float = 0.0) -> None:
+    """The options every net has: positive width and depth, dropout in [0, 1)."""
+    check_positive(width, f"{role}.width")
+    check_positive(depth, f"{role}.depth")
+    check_dropout(dropout, f"{role}.dropout")
+
+
 # --- image-size plan -------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -17,16 +17,15 @@ from torch import nn
 from ..errors import ConfigError
 from . import DISCRIMINATORS, GENERATORS
 from .base import Discriminator, Generator, Latent
-from .conditioning import (Condition, check_condition, class_logits, generator_labels, label_inputs, projection_head,
+from .conditioning import (Condition, check_condition, class_logits, conditioned_latent, label_inputs, projection_head,
                            with_labels)
-from .layers import Activation, Norm, activation, check_dropout, check_positive, dropout_layers, norm1d
+from .layers import Activation, Norm, activation, check_size_options, dropout_layers, norm1d
 
 
 def hidden_sizes(width: int, depth: int, hidden: list[int] | None, role: str) -> list[int]:
     """Explicit `hidden` sizes if given, else width·2^i for i < depth (growing: the generator's order)."""
     if hidden is None:
-        check_positive(width, f"{role}.width")
-        check_positive(depth, f"{role}.depth")
+        check_size_options(role, width, depth)
         return [width * 2 ** i for i in range(depth)]
     if not hidden or min(hidden) < 1:
         raise ConfigError(f"{role}.hidden", f"needs at least one hidden layer, all sizes positive; got {hidden}")
@@ -62,8 +61,7 @@ class MLPGenerator(Generator):
         self.squash = nn.Tanh() if output == "tanh" else nn.Identity()
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        y = generator_labels(y, z, self.condition, self.num_classes)
-        z = with_labels(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
+        z = conditioned_latent(z, y, self.condition, self.num_classes)  # (N, z_dim [+ K])
         flat = self.squash(self.out(self.hidden(z)))  # (N, prod(data_shape))
         return flat.reshape(len(z), *self.data_shape)  # (N, *data_shape)
 
@@ -79,7 +77,7 @@ class MLPDiscriminator(Discriminator):
         super().__init__(data_shape)
         check_condition(condition, num_classes, "discriminator")
         self.num_classes, self.condition = num_classes, condition
-        check_dropout(dropout, "discriminator.dropout")
+        check_size_options("discriminator", width, depth, dropout)
         widths = hidden_sizes(width, depth, hidden, "discriminator")
         if hidden is None:
             widths.reverse()  # the mirror of the generator: wide near the data
