@@ -5,11 +5,13 @@
 Protocol (PacGAN, Lin et al. 2018): 2,500 samples; a sample is high quality within 3σ of its
 nearest centre; a mode is captured with ≥ 20 high-quality samples; reverse KL of the
 nearest-mode histogram to uniform. Nets: the `grid` preset's MLPs. Runs go to a pool of
-worker processes, one torch thread each. Writes the "mode-coverage" section of docs/benchmarks.md.
+worker processes, one torch thread each; each run's scores are kept in benchmarks/results/mode_coverage/
+so an interrupted benchmark picks up where it stopped (delete them to measure again). Writes the "mode-coverage" section of docs/benchmarks.md.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 import sys
@@ -29,16 +31,30 @@ from ganforge.train.run_dir import RunDir  # noqa: E402
 VARIANTS = {
     "plain": [],
     "pacgan": ["plugins=[{name: pacgan, packing: 2}]"],
-    "unrolled": ["plugins=[{name: unrolled, steps: 2}]"],
     "minibatch_stddev": ["plugins=[{name: minibatch_stddev}]"],
     "r1": ["plugins=[{name: r1, gamma: 0.1}]"],
+    "ema": ["plugins=[{name: ema, beta: 0.999}]"],
+    "minibatch_stddev+ema": ["plugins=[{name: minibatch_stddev}, {name: ema, beta: 0.999}]"],
+    "unrolled": ["plugins=[{name: unrolled, steps: 2}]"],
 }
+RESULTS = Path(__file__).resolve().parent / "results" / "mode_coverage"
 
 
 def single_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def cached_run(variant: str, seed: int, steps: int, workdir: Path) -> dict:
+    """One run's scores, from benchmarks/results/ if this (variant, seed, steps) already ran, else trained now."""
+    path = RESULTS / f"{variant}-seed{seed}-steps{steps}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    result = run_once(variant, seed, steps, workdir)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result))
+    return result
 
 
 def run_once(variant: str, seed: int, steps: int, workdir: Path) -> dict:
@@ -61,7 +77,7 @@ def main() -> None:
     variants = args.only.split(",")
     with tempfile.TemporaryDirectory() as workdir, \
             ProcessPoolExecutor(args.workers, initializer=single_thread) as pool:
-        futures = {(variant, seed): pool.submit(run_once, variant, seed, args.steps, Path(workdir))
+        futures = {(variant, seed): pool.submit(cached_run, variant, seed, args.steps, Path(workdir))
                    for variant in variants for seed in range(args.seeds)}
         results = {key: future.result() for key, future in futures.items()}
     for (variant, seed), result in results.items():

@@ -1,1 +1,1 @@
-"""Pictures of a run: sample grids, scatter plots, and (later) the HTML report."""
+"""Pictures of a run: sample grids, scatter plots (grids.py) and the self-contained HTML report (html.py)."""

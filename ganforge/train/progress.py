@@ -1,17 +1,28 @@
-"""A plain progress line at every stats flush: step, speed, ETA and the latest signals."""
+"""Progress at every stats flush: step, speed, ETA, the latest signals and a status line.
+
+`progress_display` picks the form: a live `rich` bar when stdout is a terminal (progress_bar.py),
+else a plain line every few seconds (CI logs, `> train.log`). Both accept `status`, a callable
+returning one line of text (or "") asked at each flush; the loop passes one that reads
+`state.extras["doctor_status"]`, so whatever a plugin or the doctor writes there is shown
+under the bar (or appended to the plain line) without either knowing the other.
+"""
 from __future__ import annotations
 
 import sys
 import time
+from typing import Callable
 
 SHOWN = (("loss/d", "D"), ("loss/g", "G"), ("d/real", "D(x)"), ("d/fake", "D(G(z))"))
+StatusProvider = Callable[[], str]
 
 
 class ProgressLine:
-    def __init__(self, total_steps: int, start_step: int = 0, every_seconds: float = 5.0, stream=sys.stdout):
+    def __init__(self, total_steps: int, start_step: int = 0, every_seconds: float = 5.0, stream=sys.stdout,
+                 status: StatusProvider | None = None):
         self.total_steps = total_steps
         self.every_seconds = every_seconds
         self.stream = stream
+        self.status = status
         self._last_time = self._start_time = time.perf_counter()
         self._start_step = start_step
 
@@ -21,11 +32,24 @@ class ProgressLine:
         if not first and now - self._last_time < self.every_seconds and step < self.total_steps:
             return
         self._last_time = now
-        rate = (step - self._start_step) / max(now - self._start_time, 1e-9)
-        eta = (self.total_steps - step) / rate if rate > 0 else float("inf")
-        signals = "  ".join(f"{label} {means[name]:.3f}" for name, label in SHOWN if name in means)
-        print(f"step {step}/{self.total_steps}  {rate:.1f} it/s  ETA {format_seconds(eta)}  {signals}",
-              file=self.stream, flush=True)
+        rate, eta = speed_and_eta(step, self._start_step, self.total_steps, now - self._start_time)
+        status = self.status() if self.status else ""
+        line = f"step {step}/{self.total_steps}  {rate:.1f} it/s  ETA {format_seconds(eta)}  {format_signals(means)}"
+        print(line + (f"  | {status}" if status else ""), file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """Nothing to tear down; present so the loop treats both displays alike."""
+
+
+def speed_and_eta(step: int, start_step: int, total_steps: int, elapsed_s: float) -> tuple[float, float]:
+    """Steps per second since this process started (a resumed run's earlier steps excluded) and seconds left."""
+    rate = (step - start_step) / max(elapsed_s, 1e-9)
+    eta = (total_steps - step) / rate if rate > 0 else float("inf")
+    return rate, eta
+
+
+def format_signals(means: dict[str, float]) -> str:
+    return "  ".join(f"{label} {means[name]:.3f}" for name, label in SHOWN if name in means)
 
 
 def format_seconds(seconds: float) -> str:
@@ -33,3 +57,26 @@ def format_seconds(seconds: float) -> str:
         return "?"
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}:{seconds:02d}"
+
+
+def extras_status(state, key: str = "doctor_status") -> StatusProvider:
+    """A status provider reading `state.extras[key]` (empty until someone writes there)."""
+    return lambda: str(state.extras.get(key, "") or "")
+
+
+def progress_display(total_steps: int, start_step: int = 0, status: StatusProvider | None = None, stream=None):
+    """A rich bar when `stream` (default stdout) is a terminal and rich is installed, else a ProgressLine."""
+    stream = sys.stdout if stream is None else stream
+    if _is_terminal(stream):
+        try:
+            from .progress_bar import ProgressBar
+        except ImportError:  # rich missing: plain lines still work
+            pass
+        else:
+            return ProgressBar(total_steps, start_step, status=status)
+    return ProgressLine(total_steps, start_step, stream=stream, status=status)
+
+
+def _is_terminal(stream) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
