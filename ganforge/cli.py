@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="draw samples from a run's newest checkpoint")
     sample.add_argument("run_dir")
-    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-n", type=int, help="number of samples (default 64), or of strips with --interpolate (default 1)")
     sample.add_argument("--out", help="output file (default RUN_DIR/samples/sample.png or .npy)")
     sample.add_argument("--format", choices=("png", "npy"), default="png")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
@@ -58,7 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="conditional runs: every sample of class K (default: classes 0..K-1 in turn)")
     sample.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                         help="sample from the EMA generator when the run has one (default: yes)")
+    sample.add_argument("--interpolate", nargs=2, type=int, metavar=("SEED_A", "SEED_B"),
+                        help="latent interpolation strips instead: strip i goes from seed A+i's latent to seed B+i's "
+                             "(slerp for normal latents, linear for uniform)")
+    sample.add_argument("--frames", type=int, default=8, help="images per interpolation strip, both ends included (default 8)")
     sample.set_defaults(handler=command_sample)
+
+    report = commands.add_parser("report", help="write a run's self-contained HTML report (samples, plots, findings)")
+    report.add_argument("run_dir")
+    report.add_argument("--out", help="output file (default RUN_DIR/report.html)")
+    report.set_defaults(handler=command_report)
+
+    compare = commands.add_parser("compare", help="runs side by side: final stats, curves, last sample grids")
+    compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    compare.add_argument("--out", default="compare.html", help="the HTML page to write (default compare.html)")
+    compare.add_argument("--format", choices=("html", "table"), default="html",
+                         help="html: one self-contained page; table: final values as plain text on stdout")
+    compare.set_defaults(handler=command_compare)
 
     listing = commands.add_parser("list", help="list registered components with one line of help each")
     listing.add_argument("kind", nargs="?", default="all", choices=("all", *LISTINGS))
@@ -69,34 +85,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_train(args) -> int:
     from .config import load_config
+    from .train import distributed
     from .train.loop import train
     from .train.run_dir import RunDir
+    from .train.state import resolve_device
 
     source, overrides = split_config_and_overrides(args.args)
     config = load_config(source, overrides)
     if args.dry_run:
         print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
         return 0
-    run = RunDir.create(args.runs_root, config.name, args.run_dir)
-    print(f"run directory: {run.path}")
+    joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: rank 0 picks the run directory
+    run = distributed.share_from_main(lambda: RunDir.create(args.runs_root, config.name, args.run_dir))
+    main_rank = distributed.is_main()
+    if main_rank:
+        print(f"run directory: {run.path}")
     try:
         train(config, run, quiet=args.quiet)
     except GanforgeError:
-        run.remove_if_unused()  # a run that failed while setting up leaves no empty directory behind
+        if main_rank:
+            run.remove_if_unused()  # a run that failed while setting up leaves no empty directory behind
         raise
-    print(f"done: samples in {run.samples}, checkpoints in {run.checkpoints}, stats in {run.stats}")
+    if joined:
+        distributed.teardown()
+    if main_rank:
+        print(f"done: samples in {run.samples}, checkpoints in {run.checkpoints}, stats in {run.stats}")
     return 0
 
 
 def command_resume(args) -> int:
     from .config import load_config
+    from .train import distributed
     from .train.loop import train
     from .train.run_dir import RunDir
 
     run = RunDir.open(args.run_dir)
     config = load_config(run.config, args.overrides)
     train(config, run, resume=True, quiet=args.quiet)
-    print(f"done: {run.path}")
+    if distributed.is_main():
+        print(f"done: {run.path}")
     return 0
 
 
@@ -109,6 +136,8 @@ def command_sample(args) -> int:
     from .train.run_dir import RunDir
     from .train.state import build_state
 
+    if args.n is None:
+        args.n = 1 if args.interpolate else 64
     if args.n < 1:
         raise ConfigError("-n", f"expected a positive number of samples, got {args.n}")
     run = RunDir.open(args.run_dir)
@@ -116,6 +145,8 @@ def command_sample(args) -> int:
     state = build_state(config)
     labels = sample_labels(state, args.n, args.label)
     load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
+    if args.interpolate:
+        return write_interpolation(args, state, run)
     z = state.G.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed)).to(state.device)
     samples = state.data.to_data_units(generate(sampling_generator(state, args.ema), z, labels))
     out = Path(args.out) if args.out else run.samples / f"sample.{args.format}"
@@ -125,6 +156,56 @@ def command_sample(args) -> int:
     else:
         save_samples(state.data, samples, out, title=f"{run.path.name}, step {state.step}")
     print(f"wrote {args.n} samples (step {state.step}) to {out}")
+    return 0
+
+
+def write_interpolation(args, state, run) -> int:
+    """`sample --interpolate A B`: -n strips of --frames images (PNG rows), or their samples as npy [n, frames, ...]."""
+    from .errors import ConfigError
+    from .interpolate import interpolation_latents
+    from .report.grids import save_image_grid
+    from .sampling import generate, sampling_generator
+
+    if args.frames < 2:
+        raise ConfigError("--frames", f"expected at least 2 images per strip (both ends), got {args.frames}")
+    if args.format == "png" and not state.data.is_image:
+        raise ConfigError("--interpolate", f"a PNG strip needs image data, but this run's samples are points of shape "
+                                           f"{tuple(state.data.shape)}; use --format npy to get the path's points")
+    seed_a, seed_b = args.interpolate
+    z = interpolation_latents(state.G, seed_a, seed_b, args.n, args.frames).to(state.device)
+    strip_labels = sample_labels(state, args.n, args.label)  # one class per strip: --class K, else strip i % classes
+    labels = None if strip_labels is None else strip_labels.repeat_interleave(args.frames)
+    samples = state.data.to_data_units(generate(sampling_generator(state, args.ema), z, labels))
+    out = Path(args.out) if args.out else run.samples / f"interpolation-{seed_a}-{seed_b}.{args.format}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "npy":
+        np.save(out, samples.reshape(args.n, args.frames, *samples.shape[1:]))
+    else:
+        save_image_grid(samples, out, columns=args.frames)
+    print(f"wrote {args.n} interpolation strip(s) of {args.frames} frames (step {state.step}) to {out}")
+    return 0
+
+
+def command_report(args) -> int:
+    from .report.html import write_report
+    from .train.run_dir import RunDir
+
+    run = RunDir.open(args.run_dir)
+    try:
+        out = write_report(run.path, args.out)
+    except OSError as error:
+        raise GanforgeError(f"{args.out or run.path}: cannot write the report ({error.strerror or error})") from None
+    print(f"wrote {out}")
+    return 0
+
+
+def command_compare(args) -> int:
+    from .report.compare import load_runs, text_table, write_compare
+
+    if args.format == "table":
+        print(text_table(load_runs(args.run_dirs)), end="")
+        return 0
+    print(f"wrote {write_compare(args.run_dirs, Path(args.out))}")
     return 0
 
 

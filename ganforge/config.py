@@ -10,7 +10,7 @@ out, so the `config.yaml` saved beside a run says exactly what ran. Any mistake 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
@@ -32,10 +32,14 @@ class Component(BaseModel):
     name: str
 
 
+Beta = Annotated[float, Field(ge=0, lt=1)]  # an Adam moving-average coefficient
+
+
 class OptimizerConfig(Section):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # an infinite lr or beta is never meant
     name: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     lr: float = Field(2e-4, gt=0)
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[Beta, Beta] = (0.5, 0.999)
     momentum: float = Field(0.0, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
     grad_clip: float | None = Field(None, gt=0, description="clip this net's gradient norm to this value")
@@ -45,6 +49,13 @@ class OptimConfig(Section):
     g: OptimizerConfig = OptimizerConfig()
     d: OptimizerConfig = OptimizerConfig()
     n_critic: int = Field(1, ge=1, description="D steps per G step")
+
+
+class OnNanConfig(Section):
+    """What the NaN/Inf guard does when a step produces a non-finite loss, gradient or weight (docs/reliability.md)."""
+
+    action: Literal["halve_lr", "stop"] = Field("halve_lr", description="roll back and halve both learning rates, or stop")
+    max_attempts: int = Field(3, ge=1, description="rollbacks allowed before training stops with an error")
 
 
 class TrainConfig(Section):
@@ -58,6 +69,9 @@ class TrainConfig(Section):
     grid_size: int = Field(64, ge=1, description="samples in each fixed-z grid (2-D data: at least 1000 dots)")
     device: str = "cpu"
     channels_last: bool = False
+    on_nan: OnNanConfig = OnNanConfig()
+    tensorboard: bool = Field(True, description="also write TensorBoard events (scalars, sample grids) into the run "
+                                                "directory, when the tensorboard package is installed")
 
 
 class EvalConfig(Section):

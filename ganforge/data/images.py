@@ -12,6 +12,7 @@ from ..errors import ConfigError
 
 MAX_IMAGE_SIZE = 4096
 RESIZE_CHUNK = 1024  # images converted to float at a time, to bound memory on large datasets
+MAX_RESIZED_BYTES = 8 * 2**30  # resized images stay in memory as uint8; a data set larger than this is a typo
 
 
 def check_image_size(size: int | None, option: str = "image_size") -> None:
@@ -24,6 +25,10 @@ def fit_square(images: torch.Tensor, size: int | None) -> torch.Tensor:
     """Resize uint8 [N, C, H, W] so the short side is `size`, then centre-crop to size×size; None keeps them as they are."""
     if size is None:
         return images
+    needed = images.shape[0] * images.shape[1] * size * size
+    if needed > MAX_RESIZED_BYTES:
+        raise ConfigError("data.image_size", f"{len(images)} images at {size}x{size} would take {needed / 2**30:.0f} GiB "
+                                             f"of memory (limit {MAX_RESIZED_BYTES // 2**30} GiB); choose a smaller size")
     height, width = images.shape[-2:]
     if height <= width:
         scaled = (size, max(size, round(width * size / height)))

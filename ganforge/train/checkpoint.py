@@ -72,10 +72,21 @@ def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
 
 
 def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
+    """Write the checkpoint of `state.step`, then drop all but the newest `keep` and any leftover temporary files.
+
+    A failed write (disk full, directory not writable) is a CheckpointError naming the file and
+    the OS's reason; the temporary file is removed and the earlier checkpoints are untouched.
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     target = checkpoint_path(directory, state.step)
-    atomic_save(capture(state), target)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_save(capture(state), target)
+    except (OSError, RuntimeError) as error:  # torch.save reports some write failures as RuntimeError
+        reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{target}: cannot write checkpoint ({reason}); the earlier checkpoints are intact") from None
+    for stale in directory.glob(f".{PREFIX}*{SUFFIX}.*.tmp"):  # from a process killed mid-write (one writer per run)
+        stale.unlink(missing_ok=True)
     for old in list_checkpoints(directory)[:-keep]:
         old.unlink(missing_ok=True)
     return target

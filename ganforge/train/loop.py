@@ -5,65 +5,107 @@ import time
 
 from ..config import Config, save_config
 from ..report.grids import save_samples
+from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
-from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from . import distributed
+from .checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
+from .guard import NanGuard
 from .interrupt import StopRequest
-from .progress import ProgressLine
+from .progress import extras_status, progress_display
 from .run_dir import RunDir
-from .state import TrainState, build_state
+from .state import TrainState, build_state, resolve_device
 from .stats import JsonlWriter, StatsBus, report, use_bus
 from .step import discriminator_step, generator_step
+from .tensorboard import open_tensorboard
 
 
 def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False) -> TrainState:
+    run.check_writable()  # a read-only or vanished run directory fails now, not at the first checkpoint
+    joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: join the other ranks
     state = build_state(config)
     bus = use_bus(StatsBus())
     stats_log = JsonlWriter(run.stats)
-    if resume:
-        load_checkpoint(latest_checkpoint(run.checkpoints), state)
+    if resume and list_checkpoints(run.checkpoints):  # a run killed before its first checkpoint starts over
+        load_checkpoint(latest_checkpoint(run.checkpoints), state)  # every rank loads the same file
+        state.adopt_rng_as_shared()
+    if distributed.is_main():  # rank 0 alone writes files; every rank still takes part in every collective
         stats_log.truncate_after(state.step)  # records a killed run wrote after its last checkpoint
-    save_config(config, run.config)
-    bus.listeners.append(stats_log)
-    if not quiet:
-        bus.listeners.append(ProgressLine(config.train.steps, start_step=state.step))
+        save_config(config, run.config)
+        bus.listeners.append(stats_log)
+    guard = NanGuard(state, run, bus)  # NaN/Inf never reaches a checkpoint (guard.py)
+    display = None if quiet or not distributed.is_main() else progress_display(
+        config.train.steps, state.step, status=extras_status(state))
+    tensorboard = open_tensorboard(config, run.path, state.step) if distributed.is_main() else None  # None when off
+    grid_listeners = []  # each told (step, path) of a saved sample grid
+    if display:
+        bus.listeners.append(display)
+    if tensorboard:
+        bus.listeners.append(tensorboard.scalars)
+        grid_listeners.append(tensorboard.image)
 
     settings = config.train
     state.G.train()
     state.D.train()
     with StopRequest() as stop:
-        while state.step < settings.steps and not stop.requested:
+        while state.step < settings.steps and not distributed.any_rank(stop.requested):
             started = time.perf_counter()
+            state.begin_step()  # under torchrun: this rank's own random stream for the step
             for _ in range(config.optim.n_critic):  # D steps, each on a fresh batch
                 real, labels = state.next_batch()
                 discriminator_step(state, real, labels)
             generator_step(state, real, labels)
             state.step += 1
             report("time/step_s", time.perf_counter() - started)
+            if not guard.healthy(state, stopping=stop.requested):
+                continue  # a non-finite step: rolled back to the last good checkpoint
 
             if state.step % settings.log_every == 0:
                 bus.flush(state.step)
             if state.step % settings.sample_every == 0:
-                save_sample_grid(state, run)
+                save_sample_grid(state, run, grid_listeners)
             if state.step % settings.checkpoint_every == 0:
-                save_checkpoint(state, run.checkpoints, settings.keep_checkpoints)
-    finish(state, run, bus)
+                write_checkpoint(state, run)
+                if distributed.is_main():
+                    refresh_report(run.path)  # report.html follows the run; a failure only prints a warning
+    finish(state, run, bus, grid_listeners)
+    for closable in (display, tensorboard):
+        if closable:
+            closable.close()
+    if joined:
+        distributed.teardown()
     if stop.requested:
         print(f"stopped at step {state.step}; checkpoint saved. Continue with: ganforge resume {run.path}")
     return state
 
 
-def finish(state: TrainState, run: RunDir, bus: StatsBus) -> None:
-    """Last stats, grid and checkpoint, unless the final step already wrote them."""
+def finish(state: TrainState, run: RunDir, bus: StatsBus, grid_listeners=()) -> None:
+    """Last stats, grid and checkpoint, unless the final step already wrote them; then the report."""
     settings = state.config.train
     if state.step % settings.log_every:
         bus.flush(state.step)
     if state.step % settings.sample_every:
-        save_sample_grid(state, run)
+        save_sample_grid(state, run, grid_listeners)
     if state.step % settings.checkpoint_every:
-        save_checkpoint(state, run.checkpoints, settings.keep_checkpoints)
+        write_checkpoint(state, run)
+    if distributed.is_main():
+        refresh_report(run.path)
 
 
-def save_sample_grid(state: TrainState, run: RunDir) -> None:
+def write_checkpoint(state: TrainState, run: RunDir) -> None:
+    """Rank 0 writes the checkpoint: its buffers (copied to every rank first) and, as the RNG, the shared latent stream."""
+    state.synchronise_buffers()
+    if distributed.is_main():
+        with state.shared_rng_active():
+            save_checkpoint(state, run.checkpoints, state.config.train.keep_checkpoints)
+
+
+def save_sample_grid(state: TrainState, run: RunDir, listeners=()) -> None:
+    """The fixed-latent grid as samples/step-NNNNNNNN.png; each listener (TensorBoard) gets (step, path)."""
+    state.synchronise_buffers()  # under torchrun: rank 0's batch-norm statistics on every rank (a collective)
+    if not distributed.is_main():
+        return
     samples = generate(sampling_generator(state), state.fixed_z, state.fixed_labels)
     path = run.samples / f"step-{state.step:08d}.png"
     save_samples(state.data, state.data.to_data_units(samples), path, title=f"step {state.step}")
+    for listener in listeners:
+        listener(state.step, path)

@@ -1,6 +1,7 @@
 """TrainState: everything a run is made of, built from a resolved config."""
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from ..losses.base import AdversarialLoss
 from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
+from . import distributed
 from .optim import build_optimizer
 
 GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
@@ -38,14 +40,52 @@ class TrainState:
     step: int = 0  # completed G steps
     batches_drawn: int = 0  # data batches consumed (n_critic per G step)
     extras: dict = field(default_factory=dict)  # scratch space plugins may share
+    shared_rng: torch.Tensor | None = None  # distributed runs: RNG state of the latent stream every rank shares
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Global batch number `batches_drawn` (train.batch_size rows); under torchrun, this rank's rows of it."""
         x, labels = self.data.batch(self.batches_drawn, self.config.train.batch_size, self.config.train.seed)
+        x, labels = distributed.rank_rows(x), distributed.rank_rows(labels)
         self.batches_drawn += 1
         x = x.to(self.device, non_blocking=True)
         if self.config.train.channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return x, None if labels is None else labels.to(self.device)
+
+    def sample_latent(self, n: int) -> torch.Tensor:
+        """Latents z [n, z_dim] for a batch of n rows from the training RNG.
+
+        Distributed, every rank draws the whole global batch (n·W rows) from the shared latent
+        stream and keeps its own rows, so the ranks together use exactly the latents a single
+        process would; everything else random (dropout, plugin noise) uses the rank's own stream.
+        """
+        if self.shared_rng is None:
+            return self.G.sample_latent(n, self.device)
+        with distributed.rng_state(self.device, self.shared_rng) as after:
+            z = self.G.sample_latent(n * distributed.world_size(), self.device)
+        self.shared_rng = after[0]
+        return distributed.rank_rows(z)
+
+    def begin_step(self) -> None:
+        """Distributed: re-derive this rank's own random stream from (seed, rank, step), so resume is exact."""
+        if self.shared_rng is not None:
+            torch.manual_seed(distributed.rank_seed(self.config.train.seed, self.step))
+
+    def adopt_rng_as_shared(self) -> None:
+        """Distributed: the global RNG as it stands (after building or loading a checkpoint) becomes the shared latent stream."""
+        if distributed.is_distributed():
+            self.shared_rng = distributed.current_rng_state(self.device)
+
+    def shared_rng_active(self):
+        """Context in which the global RNG holds the shared latent stream (what a checkpoint saves)."""
+        if self.shared_rng is None:
+            return contextlib.nullcontext()
+        return distributed.rng_state(self.device, self.shared_rng)
+
+    def synchronise_buffers(self) -> None:
+        """Distributed: rank 0's parameters and buffers (batch-norm statistics) on every rank."""
+        distributed.broadcast_state(self.G)
+        distributed.broadcast_state(self.D)
 
 
 def seed_everything(seed: int) -> None:
@@ -68,8 +108,9 @@ def resolve_device(name: str) -> torch.device:
 
 def build_state(config: Config) -> TrainState:
     """Data, nets, loss and plugins (set up), then the optimisers over the nets the plugins left."""
-    seed_everything(config.train.seed)
-    device = resolve_device(config.train.device)
+    seed_everything(config.train.seed)  # the same on every rank: identical initial nets
+    device = distributed.rank_device(resolve_device(config.train.device))
+    distributed.per_rank_batch_size(config.train.batch_size)  # fails early unless it splits evenly
     data = DATA.build(config.data.model_dump(), field="data")
     shapes = dict(data_shape=data.shape, num_classes=data.num_classes)
     G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim, **shapes).to(device)
@@ -87,6 +128,22 @@ def build_state(config: Config) -> TrainState:
     )
     for plugin in state.plugins:
         plugin.setup(state)
+    _prepare_data_parallel(state)
     state.opt_g = build_optimizer(state.G.parameters(), config.optim.g)
     state.opt_d = build_optimizer(state.D.parameters(), config.optim.d)
     return state
+
+
+def _prepare_data_parallel(state: TrainState) -> None:
+    """Distributed: batch norm synchronised across GPUs, rank 0's nets on every rank, the shared latent stream.
+
+    SyncBatchNorm needs CUDA; on CPU each rank normalises with its own share of the batch and
+    the running statistics are copied from rank 0 before every sample grid and checkpoint.
+    """
+    if not distributed.is_distributed():
+        return
+    if state.device.type == "cuda":
+        state.G = torch.nn.SyncBatchNorm.convert_sync_batchnorm(state.G)
+        state.D = torch.nn.SyncBatchNorm.convert_sync_batchnorm(state.D)
+    state.synchronise_buffers()
+    state.adopt_rng_as_shared()

@@ -16,12 +16,15 @@ from pathlib import Path
 
 import torch
 
+from .distributed import all_reduce_mean_, is_distributed, reduction_device
+
 
 class StatsBus:
     def __init__(self):
         self._sums: dict[str, float] = defaultdict(float)
         self._counts: dict[str, int] = defaultdict(int)
         self.listeners: list = []  # callables(step, means) called at every flush
+        self.watchers: list = []  # callables(name, value) called at every report (the NaN guard)
 
     def report(self, name: str, value) -> None:
         if isinstance(value, torch.Tensor):
@@ -29,15 +32,34 @@ class StatsBus:
             value = value.mean().item() if value.numel() else math.nan
         self._sums[name] += float(value)
         self._counts[name] += 1
+        for watcher in self.watchers:
+            watcher(name, float(value))
+
+    def discard(self) -> None:
+        """Forget the current window without handing it on (the steps it covers were rolled back)."""
+        self._sums.clear()
+        self._counts.clear()
 
     def flush(self, step: int) -> dict[str, float]:
         """Means since the last flush; handed to every listener, then the window is cleared."""
-        means = {name: self._sums[name] / self._counts[name] for name in self._sums}
+        means = mean_over_ranks({name: self._sums[name] / self._counts[name] for name in self._sums})
         self._sums.clear()
         self._counts.clear()
         for listener in self.listeners:
             listener(step, means)
         return means
+
+
+def mean_over_ranks(means: dict[str, float]) -> dict[str, float]:
+    """Under torchrun: each stat's mean over ranks, in one all-reduce of the values in sorted name order.
+
+    Every rank runs the same code, so every rank reports the same names; a single process gets `means` back.
+    """
+    if not is_distributed() or not means:
+        return means
+    names = sorted(means)
+    values = all_reduce_mean_(torch.tensor([means[name] for name in names], dtype=torch.float64, device=reduction_device()))
+    return dict(zip(names, values.tolist()))
 
 
 _active = StatsBus()

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 import torch
 
+from . import distributed
 from .hooks import StepContext, generator_view
 from .optim import clip_and_measure
 from .state import TrainState
@@ -13,7 +14,7 @@ from .stats import report
 
 def discriminator_step(state: TrainState, real: torch.Tensor, labels: torch.Tensor | None) -> None:
     G, D, plugins = state.G, state.D, state.plugins
-    z = G.sample_latent(len(real), state.device)  # (N, z_dim)
+    z = state.sample_latent(len(real))  # (N, z_dim); under torchrun this rank's rows of the global batch
     with torch.no_grad():
         fake = G(z, labels)  # (N, *data_shape), no graph back into G
     real_in, fake_in = real, fake
@@ -51,7 +52,7 @@ def _generator_loss(state: TrainState, real: torch.Tensor, labels: torch.Tensor 
     critic = state.D
     for plugin in plugins:
         critic = plugin.g_critic(critic, state)
-    z = G.sample_latent(len(real), state.device)
+    z = state.sample_latent(len(real))
     fake = G(z, labels)
     real_in, fake_in = generator_view(state, real, fake)
     fake_logits = critic(fake_in, labels)
@@ -87,6 +88,7 @@ def collect_terms(term_dicts) -> dict[str, torch.Tensor]:
 def _optimise(optimizer, loss: torch.Tensor, net: torch.nn.Module, grad_clip: float | None, stat_name: str) -> None:
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    distributed.average_gradients(net.parameters())  # under torchrun: the gradient of the global batch's loss
     report(stat_name, clip_and_measure(net.parameters(), grad_clip))
     optimizer.step()
 

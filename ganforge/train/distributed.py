@@ -1,0 +1,189 @@
+"""Data-parallel training across processes started by `torchrun` (one process per device).
+
+torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; `setup` reads them
+and joins the process group (gloo on CPU, NCCL on CUDA). Without them every helper here is a
+no-op for a single process, so the training code calls them unconditionally.
+
+Gradients are averaged by hand (`average_gradients`: one flattened all-reduce per net after
+backward) instead of through DistributedDataParallel's autograd hooks. The result is the
+same average DDP computes, but it also holds for what DDP's reducer cannot follow: gradient
+penalties that differentiate D twice (`autograd.grad(create_graph=True)`), D run several
+times per step (real, fake, interpolates, look-ahead copies), and G's step with D frozen.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import torch
+import torch.distributed as dist
+
+from ..errors import ConfigError
+
+
+def setup(device: torch.device) -> bool:
+    """Join the process group torchrun describes, unless already in it; True when this call joined it.
+
+    Whoever joined is the one to `teardown`: the CLI around a whole command, or `train` when
+    called as a library function outside any group.
+    """
+    if "WORLD_SIZE" not in os.environ or "RANK" not in os.environ or dist.is_initialized():
+        return False
+    if device.type == "cuda":
+        torch.cuda.set_device(local_rank())
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", init_method="env://")
+    return True
+
+
+def teardown() -> None:
+    """Leave the process group (every rank waits for the others first)."""
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def rank() -> int:
+    """This process's rank; torchrun's RANK before the group is joined and after it is left, else 0."""
+    return dist.get_rank() if is_distributed() else int(os.environ.get("RANK", 0))
+
+
+def world_size() -> int:
+    return dist.get_world_size() if is_distributed() else 1
+
+
+def local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", 0))
+
+
+def is_main() -> bool:
+    """Rank 0: the only process that writes files (config, stats, samples, checkpoints)."""
+    return rank() == 0
+
+
+def rank_device(device: torch.device) -> torch.device:
+    """`cuda` without an index means this process's own GPU, cuda:LOCAL_RANK, under torchrun."""
+    if is_distributed() and device.type == "cuda" and device.index is None:
+        return torch.device("cuda", local_rank())
+    return device
+
+
+def per_rank_batch_size(global_batch_size: int) -> int:
+    """train.batch_size is the global batch; each rank takes an equal share of it."""
+    size = world_size()
+    if global_batch_size % size:
+        raise ConfigError("train.batch_size", f"{global_batch_size} is not divisible by the {size} processes "
+                                              f"(WORLD_SIZE); choose a multiple of {size}")
+    return global_batch_size // size
+
+
+def rank_rows(batch: torch.Tensor | None) -> torch.Tensor | None:
+    """This rank's contiguous share of a global batch: rows [r·n, (r+1)·n) with n = len/W."""
+    if batch is None or not is_distributed():
+        return batch
+    share = len(batch) // world_size()
+    return batch[rank() * share:(rank() + 1) * share]
+
+
+def all_reduce_mean_(tensor: torch.Tensor) -> torch.Tensor:
+    """Average `tensor` over ranks, in place; returns it."""
+    if is_distributed():
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        tensor.div_(world_size())
+    return tensor
+
+
+def average_gradients(parameters) -> None:
+    """Replace every parameter's .grad by its mean over ranks, in one flattened all-reduce.
+
+    Parameters without a gradient are left alone (the same ones on every rank, since every
+    rank runs the same code on equally sized batches), so optimisers skip them as they would
+    in a single process.
+    """
+    if not is_distributed():
+        return
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return
+    bucket = all_reduce_mean_(torch.cat([g.reshape(-1) for g in grads]))
+    for grad, averaged in zip(grads, bucket.split([g.numel() for g in grads])):
+        grad.copy_(averaged.view_as(grad))
+
+
+def broadcast_state(module: torch.nn.Module) -> None:
+    """Copy rank 0's parameters and buffers (batch-norm statistics, spectral-norm vectors) to every rank."""
+    if not is_distributed():
+        return
+    with torch.no_grad():
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            dist.broadcast(tensor.data, src=0)
+
+
+def all_gather_samples(samples: torch.Tensor) -> torch.Tensor:
+    """Every rank's `samples` [n, ...] concatenated in rank order, [W·n, ...], on every rank (for evaluation)."""
+    if not is_distributed():
+        return samples
+    pieces = [torch.empty_like(samples) for _ in range(world_size())]
+    dist.all_gather(pieces, samples.contiguous())
+    return torch.cat(pieces)
+
+
+def share_from_main(make):
+    """Call `make()` on rank 0 alone and hand its (picklable) result to every rank."""
+    if not is_distributed():
+        return make()
+    box = [make() if is_main() else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def rank_seed(seed: int, step: int) -> int:
+    """The seed of this rank's own random stream at `step` (dropout, plugin noise): a pure function of (seed, rank, step)."""
+    return (seed * 1_000_003 + rank() * 7_919 + step) % 2**63
+
+
+@contextmanager
+def rng_state(device: torch.device, state: torch.Tensor):
+    """Run the body on the global RNG of `device` set to `state`; yields a holder whose [0] is the state after.
+
+    The global stream of the enclosing code is restored afterwards, untouched.
+    """
+    get, put = _rng_accessors(device)
+    outer = get()
+    put(state)
+    holder = [state]
+    try:
+        yield holder
+    finally:
+        holder[0] = get()
+        put(outer)
+
+
+def current_rng_state(device: torch.device) -> torch.Tensor:
+    return _rng_accessors(device)[0]()
+
+
+def _rng_accessors(device: torch.device):
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return (lambda: torch.cuda.get_rng_state(index)), (lambda s: torch.cuda.set_rng_state(s, index))
+    return torch.get_rng_state, torch.set_rng_state
+
+
+def reduction_device() -> torch.device:
+    """Where small tensors go for a collective: this process's GPU under NCCL, else the CPU."""
+    if is_distributed() and dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def any_rank(flag: bool) -> bool:
+    """True on every rank when `flag` is true on any (a stop request seen by one rank stops all at the same step)."""
+    if not is_distributed():
+        return flag
+    value = torch.tensor([1.0 if flag else 0.0], device=reduction_device())
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())

@@ -1,0 +1,117 @@
+"""The NaN/Inf guard: a non-finite loss, gradient norm or weight never reaches a saved checkpoint.
+
+After every G step the loop asks `guard.healthy(state)`. The cheap check reads what the
+step reported on the stats bus (every `loss/*` and `grad/*` value); before each checkpoint
+(and the final one) every parameter and buffer of G and D is scanned too. A bad step is
+rejected: the state rolls back to the newest checkpoint on disk (or to the snapshot taken
+when training started, if none exists yet) and, with `train.on_nan.action: halve_lr`, both
+learning rates are halved before training goes on. Each rollback is a line in
+`events.jsonl` in the run directory and `guard/rollbacks` on the stats bus; after
+`train.on_nan.max_attempts` rollbacks (or at once with `action: stop`) training stops
+with a `DivergenceError`, leaving the last good checkpoint as it was.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from ..errors import GanforgeError
+from . import distributed
+from .checkpoint import capture, list_checkpoints, read_checkpoint, restore
+from .run_dir import RunDir
+from .state import TrainState
+from .stats import JsonlWriter, StatsBus, report
+
+WATCHED_PREFIXES = ("loss/", "grad/")  # per-step values whose non-finiteness means the step went wrong
+ADVICE = ("try lower learning rates (optim.g.lr, optim.d.lr), gradient clipping (optim.d.grad_clip, "
+          "optim.g.grad_clip) or a gradient penalty (plugins: r1, wgan_gp)")
+
+
+class DivergenceError(GanforgeError):
+    """Training produced non-finite values and the configured response could not recover."""
+
+
+class NanGuard:
+    def __init__(self, state: TrainState, run: RunDir, bus: StatsBus):
+        self.settings = state.config.train.on_nan
+        self.run = run
+        self.bus = bus
+        self.rollbacks = 0
+        self.bad_names: list[str] = []  # non-finite values reported since the last check
+        self.initial = None if list_checkpoints(run.checkpoints) else copy.deepcopy(capture(state))
+        bus.watchers.append(self._watch)
+
+    @property
+    def events(self) -> Path:
+        return self.run.path / "events.jsonl"
+
+    def _watch(self, name: str, value: float) -> None:
+        if name.startswith(WATCHED_PREFIXES) and not math.isfinite(value) and name not in self.bad_names:
+            self.bad_names.append(name)
+
+    def healthy(self, state: TrainState, stopping: bool = False) -> bool:
+        """True if the step just taken is finite; otherwise roll back (or raise) and return False.
+
+        The parameter scan runs only when a checkpoint is about to be written: at checkpoint
+        steps, at the last step, and when a stop was requested.
+        """
+        settings = state.config.train
+        about_to_save = stopping or state.step % settings.checkpoint_every == 0 or state.step >= settings.steps
+        problems = self.bad_names + (non_finite_tensors(state) if about_to_save and not self.bad_names else [])
+        self.bad_names = []
+        if not distributed.any_rank(bool(problems)):  # under torchrun every rank rolls back, or none
+            return True
+        self._roll_back(state, problems)
+        return False
+
+    def _roll_back(self, state: TrainState, problems: list[str]) -> None:
+        failed_step = state.step
+        what = ", ".join(sorted(problems, key=lambda name: not name.startswith("loss/"))) or "values on another rank"
+        if self.settings.action == "stop" or self.rollbacks >= self.settings.max_attempts:
+            self._record({"event": "diverged", "step": failed_step, "non_finite": problems, "rollbacks": self.rollbacks})
+            after = f" after {self.rollbacks} rollbacks" if self.settings.action == "halve_lr" else ""
+            raise DivergenceError(f"training diverged: non-finite {what} at step {failed_step}{after}; {ADVICE}")
+        learning_rates = [group["lr"] / 2 for opt in (state.opt_g, state.opt_d) for group in opt.param_groups]
+        origin = self._restore_last_good(state)
+        for group, lr in zip([g for opt in (state.opt_g, state.opt_d) for g in opt.param_groups], learning_rates):
+            group["lr"] = lr  # halved from the rates in force when the step failed, so repeated rollbacks compound
+        self.rollbacks += 1
+        self.bus.discard()
+        if distributed.is_main():
+            JsonlWriter(self.run.stats).truncate_after(state.step)
+        report("guard/rollbacks", self.rollbacks)
+        self._record({"event": "rollback", "step": failed_step, "non_finite": problems, "to_step": state.step,
+                      "from": origin, "attempt": self.rollbacks, "lr_g": state.opt_g.param_groups[0]["lr"],
+                      "lr_d": state.opt_d.param_groups[0]["lr"]})
+
+    def _restore_last_good(self, state: TrainState) -> str:
+        saved = list_checkpoints(self.run.checkpoints)
+        if saved:
+            restore(state, read_checkpoint(saved[-1]), saved[-1])
+            origin = saved[-1].name
+        else:
+            restore(state, copy.deepcopy(self.initial), Path("<initial state>"))
+            origin = "initial state"
+        state.adopt_rng_as_shared()  # as after a resume (a no-op outside torchrun)
+        return origin
+
+    def _record(self, event: dict) -> None:
+        if not distributed.is_main():
+            return
+        with self.events.open("a") as file:
+            file.write(json.dumps({"time": round(time.time(), 3), **event}) + "\n")
+
+
+def non_finite_tensors(state: TrainState) -> list[str]:
+    """Names of G's and D's parameters and buffers holding a NaN or Inf (empty when all are finite)."""
+    found = []
+    for prefix, net in (("G", state.G), ("D", state.D)):
+        for name, tensor in [*net.named_parameters(), *net.named_buffers()]:
+            if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                found.append(f"{prefix}.{name}")
+    return found
