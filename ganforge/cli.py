@@ -1,4 +1,4 @@
-"""The `ganforge` command: train, resume, sample, list.
+"""The `ganforge` command: train, resume, sample, report, compare, list.
 
 Every mistake the user can make (config, data, checkpoint, run directory) ends in one line
 on stderr and exit code 2, never a traceback.
