@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     except GanforgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # disk full, permissions, a vanished directory: checkpoints are written atomically
+        where = error.filename or "a file"
+        print(f"error: {where}: {error.strerror or error} (earlier checkpoints are intact)", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,3 +78,33 @@ def test_create_accepts_a_directory_left_by_a_run_killed_during_start_up(tmp_pat
     (first.samples / "step-00000010.png").write_bytes(b"")
     with pytest.raises(GanforgeError, match="exists and is not empty"):
         RunDir.create(path=first.path)
+
+
+def test_disk_full_while_writing_stats_is_one_line_and_checkpoints_survive(tmp_path, monkeypatch, capsys):
+    """Any OSError outside the checkpoint writer (stats, sample grids) still ends in one line, exit 2."""
+    import errno
+
+    import yaml
+
+    from ganforge.cli import main
+    from ganforge.train import stats
+    from ganforge.train.checkpoint import list_checkpoints, read_checkpoint
+    from tests.conftest import tiny_ring_raw
+
+    config = tmp_path / "ring.yaml"
+    config.write_text(yaml.safe_dump(tiny_ring_raw(steps=20, checkpoint_every=5, log_every=5)))
+    original = stats.JsonlWriter.__call__
+
+    def full_after_step_10(self, step, means):
+        if step > 10:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+        original(self, step, means)
+
+    monkeypatch.setattr(stats.JsonlWriter, "__call__", full_after_step_10)
+    run_dir = tmp_path / "run"
+    assert main(["train", str(config), "--run-dir", str(run_dir), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "stats.jsonl: No space left on device" in error
+    checkpoints = list_checkpoints(run_dir / "checkpoints")
+    assert [p.name for p in checkpoints] == ["step-00000005.pt", "step-00000010.pt"]
+    assert read_checkpoint(checkpoints[-1])["step"] == 10
