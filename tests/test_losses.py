@@ -35,7 +35,7 @@ def g_loss(name: str, fake=FAKE, real=REAL, **options) -> list[float]:
     return build(name, **options).g_loss(torch.tensor(fake), torch.tensor(real)).tolist()
 
 
-def expect(actual: list[float], expected: list[float]) -> None:
+def assert_close(actual: list[float], expected: list[float]) -> None:
     assert actual == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
@@ -44,7 +44,7 @@ def expect(actual: list[float], expected: list[float]) -> None:
 @pytest.mark.parametrize("name", ["minimax", "nonsaturating"])
 def test_bce_discriminator_loss(name):
     expected = [-log_sigmoid(r) - log_sigmoid(-f) for r, f in zip(REAL, FAKE)]  # −log D(x) − log(1 − D(G(z)))
-    expect(d_loss(name), expected)
+    assert_close(d_loss(name), expected)
 
 
 @pytest.mark.parametrize("name", ["minimax", "nonsaturating", "relativistic"])
@@ -54,42 +54,42 @@ def test_bce_real_target_shifts_loss_by_target_change_times_logit(name):
     smoothed, hard = d_loss(name, real_target=0.9), d_loss(name)
     mean_fake = sum(FAKE) / len(FAKE)
     logits = [r - mean_fake for r in REAL] if name == "relativistic" else REAL
-    expect([s - h for s, h in zip(smoothed, hard)], [0.1 * logit for logit in logits])
+    assert_close([s - h for s, h in zip(smoothed, hard)], [0.1 * logit for logit in logits])
 
 
 def test_minimax_generator_loss_is_log_one_minus_d():
-    expect(g_loss("minimax"), [math.log(1 - 1 / (1 + math.exp(-f))) for f in FAKE])
+    assert_close(g_loss("minimax"), [math.log(1 - 1 / (1 + math.exp(-f))) for f in FAKE])
 
 
 def test_nonsaturating_generator_loss_is_minus_log_d():
-    expect(g_loss("nonsaturating"), [-math.log(1 / (1 + math.exp(-f))) for f in FAKE])
+    assert_close(g_loss("nonsaturating"), [-math.log(1 / (1 + math.exp(-f))) for f in FAKE])
 
 
 def test_lsgan_values_and_targets():
-    expect(d_loss("lsgan"), [0.5 * (r - 1) ** 2 + 0.5 * f ** 2 for r, f in zip(REAL, FAKE)])
-    expect(d_loss("lsgan", real_target=0.9, fake_target=0.1),
+    assert_close(d_loss("lsgan"), [0.5 * (r - 1) ** 2 + 0.5 * f ** 2 for r, f in zip(REAL, FAKE)])
+    assert_close(d_loss("lsgan", real_target=0.9, fake_target=0.1),
            [0.5 * (r - 0.9) ** 2 + 0.5 * (f - 0.1) ** 2 for r, f in zip(REAL, FAKE)])
-    expect(g_loss("lsgan"), [0.5 * (f - 1) ** 2 for f in FAKE])
-    expect(g_loss("lsgan", generator_target=0.5), [0.5 * (f - 0.5) ** 2 for f in FAKE])
+    assert_close(g_loss("lsgan"), [0.5 * (f - 1) ** 2 for f in FAKE])
+    assert_close(g_loss("lsgan", generator_target=0.5), [0.5 * (f - 0.5) ** 2 for f in FAKE])
 
 
 def test_wasserstein_values():
-    expect(d_loss("wasserstein"), [f - r for r, f in zip(REAL, FAKE)])
-    expect(g_loss("wasserstein"), [-f for f in FAKE])
+    assert_close(d_loss("wasserstein"), [f - r for r, f in zip(REAL, FAKE)])
+    assert_close(g_loss("wasserstein"), [-f for f in FAKE])
 
 
 def test_hinge_values_on_both_sides_of_the_margin():
     # real 2.0 is past the margin (0), real −1.0 is not (2); fake −0.5 → 0.5, fake 1.5 → 2.5
-    expect(d_loss("hinge"), [0.0 + 0.5, 2.0 + 2.5])
-    expect(g_loss("hinge"), [0.5, -1.5])
+    assert_close(d_loss("hinge"), [0.0 + 0.5, 2.0 + 2.5])
+    assert_close(g_loss("hinge"), [0.5, -1.5])
 
 
 def test_relativistic_average_values():
     mean_real, mean_fake = sum(REAL) / 2, sum(FAKE) / 2  # 0.5, 0.5
     real_relative = [r - mean_fake for r in REAL]
     fake_relative = [f - mean_real for f in FAKE]
-    expect(d_loss("relativistic"), [bce(r, 1) + bce(f, 0) for r, f in zip(real_relative, fake_relative)])
-    expect(g_loss("relativistic"), [bce(f, 1) + bce(r, 0) for r, f in zip(real_relative, fake_relative)])
+    assert_close(d_loss("relativistic"), [bce(r, 1) + bce(f, 0) for r, f in zip(real_relative, fake_relative)])
+    assert_close(g_loss("relativistic"), [bce(f, 1) + bce(r, 0) for r, f in zip(real_relative, fake_relative)])
 
 
 # --- contracts for every loss ----------------------------------------------------------
