@@ -63,6 +63,8 @@ def run_once(variant: str, seed: int, steps: int, workdir: Path) -> dict:
     config = load_config("grid", overrides)
     started = time.perf_counter()
     state = train(config, RunDir.create(path=workdir / f"{variant}-{seed}"), quiet=True)
+    if state.step != steps:  # SIGTERM stops training early and cleanly: such a run must not be cached
+        raise RuntimeError(f"{variant} seed {seed} stopped at step {state.step} of {steps}")
     scores = METRICS.build({"name": "modes"}, generator=sampling_generator(state), data_source=state.data)
     return {**scores, "seconds": time.perf_counter() - started}
 
