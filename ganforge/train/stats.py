@@ -65,10 +65,6 @@ def mean_over_ranks(means: dict[str, float]) -> dict[str, float]:
 _active = StatsBus()
 
 
-def active_bus() -> StatsBus:
-    return _active
-
-
 def use_bus(bus: StatsBus) -> StatsBus:
     """Make `bus` the target of `report`; returns it."""
     global _active
