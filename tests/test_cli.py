@@ -96,3 +96,10 @@ def test_setup_error_leaves_no_empty_run_directory(tmp_path, ring_yaml, capsys):
     assert code == 2
     assert "has no effect with loss 'hinge'" in capsys.readouterr().err
     assert list(root.iterdir()) == []
+
+
+def test_train_without_a_config_runs_the_quickstart_preset(capsys):
+    assert main(["train", "train.steps=7", "--dry-run"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["name"] == "quickstart" and printed["data"]["name"] == "digits"
+    assert printed["train"]["steps"] == 7  # overrides still apply to the default preset
