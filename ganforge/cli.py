@@ -1,4 +1,4 @@
-"""The `ganforge` command: train, resume, sample, report, compare, list.
+"""The `ganforge` command: train, resume, sample, evaluate, report, compare, list.
 
 Every mistake the user can make (config, data, checkpoint, run directory) ends in one line
 on stderr and exit code 2, never a traceback.
@@ -72,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir")
     report.add_argument("--out", help="output file (default RUN_DIR/report.html)")
     report.set_defaults(handler=command_report)
+
+    evaluate = commands.add_parser("evaluate", help="quality metrics of a run's newest checkpoint (FID, KID, PRDC, modes, ...)")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--metrics", help="comma-separated metric names (default: the run's eval.metrics, else the "
+                                            "data's own); see `ganforge list metrics`")
+    evaluate.add_argument("--n", type=int, help="generated samples (default: the run's eval.n, 10000)")
+    evaluate.add_argument("--checkpoint", help="a checkpoint file other than the newest")
+    evaluate.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
+                          help="evaluate the EMA generator when the run has one (default: the run's eval.ema)")
+    evaluate.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    evaluate.add_argument("overrides", nargs="*", metavar="OVERRIDE",
+                          help="eval settings, e.g. eval.real_split=train eval.inception_weights=/path/to/weights.pt")
+    evaluate.set_defaults(handler=command_evaluate)
 
     compare = commands.add_parser("compare", help="runs side by side: final stats, curves, last sample grids")
     compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
@@ -200,6 +213,29 @@ def command_report(args) -> int:
     except OSError as error:
         raise GanforgeError(f"{args.out or run.path}: cannot write the report ({error.strerror or error})") from None
     print(f"wrote {out}")
+    return 0
+
+
+def command_evaluate(args) -> int:
+    import json
+
+    from .errors import ConfigError
+    from .metrics.evaluate import evaluate_run, parse_metrics
+
+    if args.n is not None and args.n < 2:
+        raise ConfigError("--n", f"expected at least 2 generated samples, got {args.n}")
+    if any(not override.startswith("eval.") for override in args.overrides):
+        raise ConfigError("evaluate", "only eval.* settings can be overridden here, e.g. eval.real_split=train")
+    metrics = parse_metrics(args.metrics) if args.metrics else None
+    result = evaluate_run(args.run_dir, metrics, args.n, args.checkpoint, args.ema, args.overrides)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{args.run_dir} at step {result['step']}:")
+    for name, value in result["metrics"].items():
+        print(f"  {name:16s} {value:.6g}")
+    provenance = result["provenance"]
+    print("  (" + ", ".join(f"{key}={value}" for key, value in provenance.items() if key != "seconds") + ")")
     return 0
 
 

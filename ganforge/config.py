@@ -75,11 +75,30 @@ class TrainConfig(Section):
 
 
 class EvalConfig(Section):
-    """Filled by the evaluation issue."""
+    """Quality metrics: periodically during training (`every`) and the defaults of `ganforge evaluate` (docs/evaluation.md)."""
+
+    every: int = Field(0, ge=0, description="evaluate every this many steps during training (0: only `ganforge evaluate`)")
+    metrics: list[str | Component] | None = Field(
+        None, description="metric names or {name, options}; default: the data's own (modes, stacked_modes, or fid/kid/prdc)")
+    n: int = Field(10000, ge=2, description="generated samples per evaluation")
+    real_n: int = Field(10000, ge=2, description="real samples the reference statistics use (fewer if the split is smaller)")
+    real_split: Literal["auto", "train", "test"] = Field(
+        "auto", description="real data compared against: the data's test split when it has one (auto), or the training data")
+    extractor: str = Field("auto", description="feature extractor: auto (the data's own classifier), digits_classifier, "
+                                               "fashion_classifier or inception_v3")
+    inception_weights: str | None = Field(None, description="local FID-InceptionV3 weights file (nothing is downloaded)")
+    ema: bool = Field(True, description="evaluate the EMA generator when the ema plugin is on")
+    seed: int = Field(0, description="seed of the generated and real samples an evaluation draws")
 
 
 class DoctorConfig(Section):
-    """Filled by the doctor issue."""
+    """The training doctor (docs/doctor.md): rules over the stats, findings in doctor.jsonl, optional auto-remedy."""
+
+    enabled: bool = Field(True, description="run the doctor while training (rank 0; findings in doctor.jsonl)")
+    sample_every: int = Field(50, gt=0, description="steps between sample-statistics probes (diversity, modes, ...)")
+    window: int = Field(10, ge=2, description="flushes (train.log_every steps each) a problem must last to count")
+    auto: bool = Field(False, description="on an error finding: roll back, apply the top advice, continue")
+    max_attempts: int = Field(3, ge=1, description="auto-remedy attempts before training stops with the finding")
 
 
 class Config(Section):
@@ -194,6 +213,7 @@ def save_config(config: Config, path: Path) -> None:
 def _resolve_components(config: Config) -> Config:
     from .data import DATA
     from .losses import LOSSES
+    from .metrics import METRICS
     from .nets import DISCRIMINATORS, GENERATORS
     from .plugins import PLUGINS
 
@@ -205,6 +225,9 @@ def _resolve_components(config: Config) -> Config:
     resolved["plugins"] = [PLUGINS.validate(spec, f"plugins.{i}") for i, spec in enumerate(resolved["plugins"])]
     for i, spec in enumerate(resolved["plugins"]):
         PLUGINS.build(spec, field=f"plugins.{i}")  # plugins check their option ranges when built; cheap
+    if resolved["eval"]["metrics"] is not None:
+        resolved["eval"]["metrics"] = [METRICS.validate({"name": spec} if isinstance(spec, str) else spec, f"eval.metrics.{i}")
+                                       for i, spec in enumerate(resolved["eval"]["metrics"])]
     return Config.model_validate(resolved)
 
 

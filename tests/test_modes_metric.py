@@ -54,5 +54,8 @@ def test_metric_on_a_generator_uses_data_units():
         def forward(self, z, y=None):
             return source.batch(0, len(z), 5)[0]
 
-    scores = METRICS.build({"name": "modes"}, generator=Perfect(), data_source=source)
+    from ganforge.metrics.context import EvalContext
+
+    context = EvalContext(Perfect(), source, source, {"name": "grid"})
+    scores = METRICS.build({"name": "modes"}, context=context)
     assert scores["modes"] == 25 and scores["high_quality"] > 0.97

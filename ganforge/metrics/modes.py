@@ -9,8 +9,7 @@ collapse onto one mode. A perfect sampler in 2-D has P(‖ε‖ ≤ 3σ) = 1 −
 from __future__ import annotations
 
 import numpy as np
-import torch
-
+from ..errors import ConfigError
 from . import METRICS
 
 
@@ -31,12 +30,11 @@ def mixture_modes(points: np.ndarray, centres: np.ndarray, std: float, min_sampl
 
 
 @METRICS.register("modes")
-def modes(generator: torch.nn.Module, data_source, n: int = 2500, seed: int = 0) -> dict[str, float]:
-    """Modes captured, % high-quality samples and reverse KL for ring/grid data (PacGAN protocol)."""
-    from ..sampling import generate
-
-    if not hasattr(data_source, "centres"):
-        raise ValueError("the modes metric needs a mixture data source (ring or grid)")
-    z = generator.sample_latent(n, generator=torch.Generator().manual_seed(seed))
-    points = data_source.to_data_units(generate(generator, z.to(next(generator.parameters()).device)))
-    return mixture_modes(points, data_source.centres.numpy(), float(data_source.std))
+def modes(context, n: int = 2500) -> dict[str, float]:
+    """Modes captured, % high-quality samples and reverse KL for ring/grid data (PacGAN protocol: 2,500 samples)."""
+    source = context.data_source
+    if not hasattr(source, "centres"):
+        raise ConfigError("eval.metrics", "the modes metric needs a mixture data source (ring or grid); "
+                                          "use stacked_modes for stacked data")
+    points = source.to_data_units(context.samples(n))
+    return mixture_modes(points, source.centres.numpy(), float(source.std))

@@ -7,7 +7,7 @@ from ..config import Config, save_config
 from ..report.grids import save_samples
 from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
-from . import distributed
+from . import distributed, periodic_eval
 from .checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
 from .guard import NanGuard
 from .interrupt import StopRequest
@@ -30,6 +30,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
         state.adopt_rng_as_shared()
     if distributed.is_main():  # rank 0 alone writes files; every rank still takes part in every collective
         stats_log.truncate_after(state.step)  # records a killed run wrote after its last checkpoint
+        periodic_eval.forget_after(run, state.step)
         save_config(config, run.config)
         bus.listeners.append(stats_log)
     guard = NanGuard(state, run, bus)  # NaN/Inf never reaches a checkpoint (guard.py)
@@ -59,6 +60,8 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
             if not guard.healthy(state, stopping=stop.requested):
                 continue  # a non-finite step: rolled back to the last good checkpoint
 
+            if periodic_eval.due(state):
+                periodic_eval.evaluate_now(state, run)  # eval/<metric> on the bus, and a line in eval.jsonl
             if state.step % settings.log_every == 0:
                 bus.flush(state.step)
             if state.step % settings.sample_every == 0:

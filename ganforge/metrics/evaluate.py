@@ -1,0 +1,126 @@
+"""Evaluate a generator: the chosen metrics on one shared context, stamped with how they were computed.
+
+    from ganforge.metrics.evaluate import evaluate_run
+    evaluate_run("runs/00000-fashion_dcgan", metrics=["fid", "kid"], n=10000)
+    # {"step": 2000, "metrics": {"fid": ..., "kid": ..., "kid_std": ...}, "provenance": {...}}
+
+`ganforge evaluate` calls `evaluate_run`; training calls `evaluate_state` every `eval.every` steps
+and reports each number on the stats bus as `eval/<name>`. Every result is also appended to the
+run's `eval.jsonl`, one JSON object a line, with its provenance (extractor and weights hash,
+sample counts, real split, seed, checkpoint step, which generator).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+from ..config import EvalConfig, load_config
+from ..errors import ConfigError
+from . import METRICS
+from .context import EvalContext
+from .real_data import real_source
+
+IMAGE_DEFAULT_METRICS = ("fid", "kid", "prdc")
+
+
+def default_metrics(data_source) -> list[dict]:
+    """The data's own metrics: mode counts for mixtures and stacked data, else FID, KID and PRDC."""
+    if hasattr(data_source, "centres"):
+        return [{"name": "modes"}]
+    if getattr(data_source, "stacked", False):
+        return [{"name": "stacked_modes"}]
+    return [{"name": name} for name in IMAGE_DEFAULT_METRICS]
+
+
+def parse_metrics(names: str) -> list[dict]:
+    """`--metrics fid,kid` → validated specs; an unknown name fails with the valid choices."""
+    words = [word.strip() for word in names.split(",") if word.strip()]
+    if not words:
+        raise ConfigError("--metrics", f"expected metric names separated by commas, from: {', '.join(METRICS.names())}")
+    return [METRICS.validate({"name": word}, "--metrics") for word in words]
+
+
+def evaluate(generator, data_source, data_spec: dict, settings: EvalConfig, metrics: list[dict] | None = None) -> dict:
+    """{"metrics": {name: value}, "provenance": {...}} for `generator` against `settings.real_split` of the data."""
+    specs = metrics or settings.metrics or default_metrics(data_source)
+    specs = [{"name": spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, dict) else spec.model_dump()
+             for spec in specs]
+    reference, reference_spec, split = real_source(data_spec, settings.real_split, data_source)
+    context = EvalContext(generator, data_source, reference, reference_spec,
+                          make_extractor=lambda: _extractor(settings, data_source), n=settings.n,
+                          real_n=settings.real_n, seed=settings.seed, real_split=split)
+    values, seconds = {}, {}
+    for spec in specs:
+        started = time.perf_counter()
+        values.update(METRICS.build(spec, field="eval.metrics", context=context))
+        seconds[spec["name"]] = round(time.perf_counter() - started, 3)
+    provenance = {**context.provenance(), "metrics": [spec["name"] for spec in specs], "seconds": seconds}
+    return {"metrics": values, "provenance": provenance}
+
+
+def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = None, checkpoint: str | None = None,
+                 ema: bool | None = None, overrides: list[str] = (), record: bool = True) -> dict:
+    """Evaluate a run's newest (or the given) checkpoint; appends the result to RUN_DIR/eval.jsonl unless record=False."""
+    from ..sampling import sampling_generator
+    from ..train.checkpoint import latest_checkpoint, load_checkpoint
+    from ..train.run_dir import RunDir
+    from ..train.state import build_state
+
+    run = RunDir.open(run_dir)
+    config = load_config(run.config, list(overrides))
+    state = build_state(config)
+    load_checkpoint(Path(checkpoint) if checkpoint else latest_checkpoint(run.checkpoints), state)
+    settings = config.eval.model_copy(update={"n": n} if n else {})
+    generator = sampling_generator(state, settings.ema if ema is None else ema)
+    result = evaluate(generator, state.data, config.data.model_dump(), settings, metrics)
+    result = {"step": state.step, **result}
+    result["provenance"]["generator"] = _which(generator, state)
+    if record:
+        append_record(run.path / "eval.jsonl", result)
+    return result
+
+
+def evaluate_state(state) -> dict:
+    """The periodic evaluation during training: the run's `eval` settings on its sampling generator."""
+    from ..sampling import sampling_generator
+
+    settings = state.config.eval
+    generator = sampling_generator(state, settings.ema)
+    result = evaluate(generator, state.data, state.config.data.model_dump(), settings)
+    result = {"step": state.step, **result}
+    result["provenance"]["generator"] = _which(generator, state)
+    return result
+
+
+def append_record(path: Path, result: dict) -> None:
+    with Path(path).open("a") as file:
+        file.write(json.dumps(_finite(result)) + "\n")
+
+
+def _extractor(settings: EvalConfig, data_source):
+    from .extractors import build_extractor, default_extractor_name
+
+    if not data_source.is_image:
+        return None  # vector data are their own features
+    name = default_extractor_name(data_source) if settings.extractor == "auto" else settings.extractor
+    if name is None:
+        raise ConfigError("eval.extractor", "this data has no built-in classifier; set eval.extractor: inception_v3 "
+                                            "and eval.inception_weights to a local FID-Inception weights file")
+    return build_extractor(name, data_source, settings.inception_weights)
+
+
+def _which(generator, state) -> str:
+    """"G", or the plugin-provided generator samples came from (the EMA average)."""
+    return "G" if generator is state.G else "ema" if any(p.__class__.__name__ == "EMA" for p in state.plugins) else "plugin"
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
