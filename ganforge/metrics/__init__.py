@@ -4,3 +4,8 @@ from ..registry import Registry
 METRICS = Registry("metric", injected=("generator", "data_source"))
 
 from . import modes  # noqa: E402,F401  (register)
+from . import fid  # noqa: E402,F401  (register)
+from . import kid  # noqa: E402,F401  (register)
+from . import inception_score  # noqa: E402,F401  (register)
+from . import prdc  # noqa: E402,F401  (register)
+from . import ndb  # noqa: E402,F401  (register)
