@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="html: one self-contained page; table: final values as plain text on stdout")
     compare.set_defaults(handler=command_compare)
 
+    doctor = commands.add_parser("doctor", help="diagnose a finished or running run from its stats (docs/doctor.md)")
+    doctor.add_argument("run_dir")
+    doctor.add_argument("--json", action="store_true", help="one JSON object a line, as in doctor.jsonl")
+    doctor.set_defaults(handler=command_doctor)
+
     listing = commands.add_parser("list", help="list registered components with one line of help each")
     listing.add_argument("kind", nargs="?", default="all", choices=("all", *LISTINGS))
     listing.add_argument("-v", "--verbose", action="store_true", help="also list each component's options and defaults")
@@ -103,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 def command_train(args) -> int:
     from .config import load_config
     from .train import distributed
-    from .train.loop import train
+    from .doctor.remedy import train_with_remedies as train  # plain training unless doctor.auto is on
     from .train.run_dir import RunDir
     from .train.state import resolve_device
 
@@ -133,7 +138,7 @@ def command_train(args) -> int:
 def command_resume(args) -> int:
     from .config import load_config
     from .train import distributed
-    from .train.loop import train
+    from .doctor.remedy import train_with_remedies as train  # plain training unless doctor.auto is on
     from .train.run_dir import RunDir
 
     run = RunDir.open(args.run_dir)
@@ -246,6 +251,15 @@ def command_compare(args) -> int:
         print(text_table(load_runs(args.run_dirs)), end="")
         return 0
     print(f"wrote {write_compare(args.run_dirs, Path(args.out))}")
+    return 0
+
+
+def command_doctor(args) -> int:
+    from .doctor.doctor import diagnose_run
+    from .doctor.report import format_findings
+
+    findings = diagnose_run(args.run_dir)  # replayed from stats.jsonl: the truth, whatever doctor.jsonl says
+    print(format_findings(findings, args.json, Path(args.run_dir)), end="")
     return 0
 
 

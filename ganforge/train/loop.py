@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 
 from ..config import Config, save_config
+from ..doctor.live import attach_doctor
+from ..doctor import remedy
 from ..report.grids import save_samples
 from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
@@ -19,7 +21,7 @@ from .step import discriminator_step, generator_step
 from .tensorboard import open_tensorboard
 
 
-def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False) -> TrainState:
+def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False, auto_remedy: bool = False) -> TrainState:
     run.check_writable()  # a read-only or vanished run directory fails now, not at the first checkpoint
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: join the other ranks
     state = build_state(config)
@@ -43,12 +45,14 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
     if tensorboard:
         bus.listeners.append(tensorboard.scalars)
         grid_listeners.append(tensorboard.image)
+    state.extras[remedy.ACTIVE] = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
+    doctor = attach_doctor(state, run, bus)  # None when doctor.enabled is off or on ranks other than 0
 
     settings = config.train
     state.G.train()
     state.D.train()
     with StopRequest() as stop:
-        while state.step < settings.steps and not distributed.any_rank(stop.requested):
+        while state.step < settings.steps and not distributed.any_rank(stop.requested or remedy.REQUEST in state.extras):
             started = time.perf_counter()
             state.begin_step()  # under torchrun: this rank's own random stream for the step
             for _ in range(config.optim.n_critic):  # D steps, each on a fresh batch

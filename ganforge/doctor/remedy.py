@@ -1,0 +1,181 @@
+"""Auto-remedy (`doctor: {auto: true}`): on an error finding, roll back, apply the top untried advice, continue.
+
+    from ganforge.doctor.remedy import train_with_remedies
+    train_with_remedies(config, run)     # what `ganforge train` and `ganforge resume` call
+
+The live doctor marks an error finding in `state.extras["remedy_finding"]`; the loop then stops
+at once (writing a checkpoint as at any stop) and returns here. One remedy:
+1. picks the newest checkpoint from before the trouble began (the finding's step less the
+   doctor's window of flushes), or the start of training when the advice changes the nets
+   (`hot: false`: spectral norm, packing, new layers) and so cannot reuse their weights;
+2. moves everything newer aside, never deleting it: checkpoints to `checkpoints/abandoned-<k>/`,
+   sample grids to `samples/abandoned-<k>/`, and a copy of stats.jsonl and eval.jsonl as
+   `<name>.abandoned-<k>.jsonl` before they are cut back to the rollback step;
+3. applies the first advice item not tried before (a dotted override, or a plugin appended to
+   `plugins:`), writes the new config.yaml, and re-saves the rollback checkpoint in the new
+   config's layout (optimiser settings from the new config, new plugins starting fresh);
+4. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it;
+5. resumes. After `doctor.max_attempts` remedies, or when no advice is left, it records that it
+   gives up and training runs to the end with the last config.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ..config import Config, apply_overrides, save_config, validate
+from ..train.checkpoint import atomic_save, capture, checkpoint_path, list_checkpoints, read_checkpoint
+from ..train.run_dir import RunDir
+from ..train.stats import JsonlWriter
+from .finding import Advice, Finding
+
+REQUEST = "remedy_finding"  # state.extras key the live doctor sets on an error finding while ACTIVE is true
+ACTIVE = "auto_remedy"  # state.extras key: doctor.auto is on and remedies have not been given up
+
+
+def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet: bool = False):
+    from ..train.loop import train
+
+    attempts, tried = previous_attempts(run)
+    gave_up = False
+    while True:
+        state = train(config, run, resume=resume, quiet=quiet, auto_remedy=config.doctor.auto and not gave_up)
+        finding = state.extras.get(REQUEST)
+        if finding is None:
+            return state
+        resume = True
+        advice = next_advice(finding, tried)
+        if advice is None or attempts >= config.doctor.max_attempts:
+            record(run, give_up_record(state.step, finding, attempts), quiet)
+            gave_up = True  # no more remedies: train on to the end with this config
+            continue
+        attempts += 1
+        config, previous = apply_advice(config, advice), config
+        to_step = roll_back(run, previous, config, finding, advice, attempts)
+        record(run, action_record(to_step, finding, advice, attempts), quiet)
+        tried.add(advice_key(advice))
+
+
+def next_advice(finding: Finding, tried: set[str]) -> Advice | None:
+    return next((item for item in finding.advice if advice_key(item) not in tried), None)
+
+
+def advice_key(advice: Advice) -> str:
+    return advice.override.split("=")[0] if advice.override else "plugin:" + advice.plugin["name"]
+
+
+def apply_advice(config: Config, advice: Advice) -> Config:
+    raw = config.to_dict()
+    if advice.override is not None:
+        apply_overrides(raw, [advice.override])
+    else:
+        raw["plugins"] = [spec for spec in raw["plugins"] if spec["name"] != advice.plugin["name"]] + [dict(advice.plugin)]
+    return validate(raw)
+
+
+def rollback_step(run: RunDir, config: Config, finding: Finding, advice: Advice) -> int:
+    """The newest checkpoint step at or before the trouble began; 0 (a fresh start) if none, or if the nets change."""
+    if not advice.hot:
+        return 0
+    began = finding.step - config.doctor.window * config.train.log_every
+    steps = [_step_of(path) for path in list_checkpoints(run.checkpoints)]
+    return max((step for step in steps if step <= began), default=0)
+
+
+def roll_back(run: RunDir, previous: Config, config: Config, finding: Finding, advice: Advice, attempt: int) -> int:
+    to_step = rollback_step(run, config, finding, advice)
+    set_aside(run, to_step, attempt)
+    save_config(config, run.config)
+    if to_step:
+        convert_checkpoint(checkpoint_path(run.checkpoints, to_step), previous, config)
+    return to_step
+
+
+def set_aside(run: RunDir, to_step: int, attempt: int) -> None:
+    """Move checkpoints and grids newer than `to_step` into abandoned-<attempt>/; keep copies of the logs, then cut them."""
+    for folder, paths in ((run.checkpoints, list_checkpoints(run.checkpoints)), (run.samples, run.samples.glob("step-*.png"))):
+        for path in list(paths):
+            if _step_of(path) > to_step:
+                (folder / f"abandoned-{attempt}").mkdir(exist_ok=True)
+                path.replace(folder / f"abandoned-{attempt}" / path.name)
+    for log in (run.stats, run.path / "eval.jsonl"):
+        if log.exists():
+            shutil.copyfile(log, log.with_name(f"{log.stem}.abandoned-{attempt}.jsonl"))
+            JsonlWriter(log).truncate_after(to_step)
+
+
+def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
+    """Re-save `path` for `config`: same weights, optimiser moments and RNG; new hyper-parameters; new plugins fresh."""
+    from ..train.state import build_state
+
+    old = read_checkpoint(path)
+    shutil.copyfile(path, path.with_name(path.name + ".before-remedy"))
+    state = build_state(config)
+    state.G.load_state_dict(old["generator"])
+    state.D.load_state_dict(old["discriminator"])
+    for optimizer, saved, settings in ((state.opt_g, old["opt_g"], config.optim.g), (state.opt_d, old["opt_d"], config.optim.d)):
+        optimizer.load_state_dict(saved)
+        for group in optimizer.param_groups:
+            _apply_settings(group, settings)
+    old_plugins = dict(zip((spec.name for spec in previous.plugins), old["plugins"]))
+    for spec, plugin in zip(config.plugins, state.plugins):
+        if spec.name in old_plugins:
+            plugin.load_state_dict(old_plugins[spec.name])
+    state.step, state.batches_drawn = old["step"], old["batches_drawn"]
+    new = capture(state)
+    new["rng"] = old["rng"]
+    atomic_save(new, path)
+
+
+def _apply_settings(group: dict, settings) -> None:
+    group["lr"] = settings.lr
+    group["weight_decay"] = settings.weight_decay
+    if "betas" in group:
+        group["betas"] = tuple(settings.betas)
+    if "momentum" in group:
+        group["momentum"] = settings.momentum
+
+
+def previous_attempts(run: RunDir) -> tuple[int, set[str]]:
+    """Remedies already recorded in doctor.jsonl (a resumed run keeps counting from there)."""
+    attempts, tried = 0, set()
+    for record_ in _records(run):
+        if record_.get("rule") == "auto_remedy" and "advice" in record_.get("action", {}):
+            attempts += 1
+            tried.add(advice_key(Advice.from_json(record_["action"]["advice"])))
+    return attempts, tried
+
+
+def action_record(to_step: int, finding: Finding, advice: Advice, attempt: int) -> dict:
+    return {"step": to_step, "rule": "auto_remedy", "severity": "info",
+            "message": f"attempt {attempt}: {finding.rule} at step {finding.step}; rolled back to step {to_step} "
+                       f"and applied {advice.change()}",
+            "evidence": {"detected_at": finding.step, "rolled_back_to": to_step, "attempt": attempt},
+            "advice": [], "action": {"advice": advice.to_json(), "finding": finding.to_json()}}
+
+
+def give_up_record(step: int, finding: Finding, attempts: int) -> dict:
+    return {"step": step, "rule": "auto_remedy", "severity": "warn",
+            "message": f"giving up after {attempts} remedies: {finding.rule} persists; training continues unchanged",
+            "evidence": {"detected_at": finding.step, "attempts": attempts}, "advice": [],
+            "action": {"gave_up": True, "finding": finding.to_json()}}
+
+
+def record(run: RunDir, line: dict, quiet: bool) -> None:
+    with (run.path / "doctor.jsonl").open("a") as file:
+        file.write(json.dumps(line) + "\n")
+    if not quiet:
+        print(f"doctor: {line['message']}")
+
+
+def _records(run: RunDir) -> list[dict]:
+    path = run.path / "doctor.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _step_of(path: Path) -> int:
+    """step-00001200.pt / step-00001200.png → 1200."""
+    return int(path.stem.removeprefix("step-"))

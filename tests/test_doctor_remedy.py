@@ -1,0 +1,110 @@
+"""Auto-remedy: rollback to the checkpoint before the trouble, the advice applied, nothing written is lost."""
+import json
+
+import pytest
+import torch
+
+from ganforge.config import validate
+from ganforge.doctor import remedy
+from ganforge.doctor.finding import Advice, Finding
+from ganforge.train.checkpoint import checkpoint_path, list_checkpoints, read_checkpoint
+from ganforge.train.run_dir import RunDir
+from ganforge.train.stats import read_stats
+from tests.conftest import tiny_ring_raw
+
+LOWER_D_LR = Advice(why="D wins", override="optim.d.lr=0.00005")
+ADD_NOISE = Advice(why="blur D's view", plugin={"name": "instance_noise", "std": 0.1})
+NEW_LAYERS = Advice(why="spectral norm", plugin={"name": "spectral_norm"}, hot=False)
+
+
+def config(**doctor):
+    raw = tiny_ring_raw(steps=30, checkpoint_every=5, keep_checkpoints=10, log_every=5)
+    return validate({**raw, "doctor": {"window": 2, **doctor}})
+
+
+def trained(tmp_path, cfg):
+    from ganforge.train.loop import train
+
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    train(cfg, run, quiet=True)
+    return run
+
+
+def finding_at(step, *advice):
+    return Finding(step, "d_overpowering", "error", "D wins", {"loss/d": 0.01}, list(advice or [LOWER_D_LR]))
+
+
+def test_rollback_goes_to_the_newest_checkpoint_before_the_trouble_and_sets_the_rest_aside(tmp_path):
+    cfg = config()
+    run = trained(tmp_path, cfg)
+    before = read_checkpoint(checkpoint_path(run.checkpoints, 15))
+    new = remedy.apply_advice(cfg, LOWER_D_LR)
+    # found at step 27; window 2 flushes × 5 steps: the trouble began by step 17, so step 15 is the last good one
+    to_step = remedy.roll_back(run, cfg, new, finding_at(27), LOWER_D_LR, attempt=1)
+    assert to_step == 15
+    assert [p.name for p in list_checkpoints(run.checkpoints)] == [f"step-{s:08d}.pt" for s in (5, 10, 15)]
+    assert sorted(p.name for p in (run.checkpoints / "abandoned-1").iterdir()) == [
+        f"step-{s:08d}.pt" for s in (20, 25, 30)]
+    assert max(r["step"] for r in read_stats(run.stats)) == 15
+    assert max(r["step"] for r in read_stats(run.path / "stats.abandoned-1.jsonl")) == 30
+    after = read_checkpoint(checkpoint_path(run.checkpoints, 15))
+    for net in ("generator", "discriminator"):
+        for name, tensor in before[net].items():
+            assert torch.equal(tensor, after[net][name]), name  # the weights exactly as they were
+    for key, moment in before["opt_d"]["state"][0].items():
+        assert torch.equal(moment, after["opt_d"]["state"][0][key])  # Adam's moments kept
+    assert after["opt_d"]["param_groups"][0]["lr"] == 0.00005 and after["opt_g"]["param_groups"][0]["lr"] == 2e-4
+    assert torch.equal(before["rng"]["torch"], after["rng"]["torch"])
+    assert "lr: 5.0e-05" in run.config.read_text()
+
+
+def test_advice_that_changes_the_nets_restarts_from_scratch(tmp_path):
+    cfg = config()
+    run = trained(tmp_path, cfg)
+    new = remedy.apply_advice(cfg, NEW_LAYERS)
+    assert remedy.roll_back(run, cfg, new, finding_at(27, NEW_LAYERS), NEW_LAYERS, attempt=1) == 0
+    assert list_checkpoints(run.checkpoints) == [] and len(list((run.checkpoints / "abandoned-1").iterdir())) == 6
+
+
+def test_a_plugin_added_on_rollback_starts_fresh_and_the_others_keep_their_state(tmp_path):
+    cfg = validate({**config().to_dict(), "plugins": [{"name": "ema", "beta": 0.9}]})
+    run = trained(tmp_path, cfg)
+    before = read_checkpoint(checkpoint_path(run.checkpoints, 15))
+    new = remedy.apply_advice(cfg, ADD_NOISE)
+    remedy.roll_back(run, cfg, new, finding_at(27, ADD_NOISE), ADD_NOISE, attempt=1)
+    after = read_checkpoint(checkpoint_path(run.checkpoints, 15))
+    assert [p["name"] for p in new.to_dict()["plugins"]] == ["ema", "instance_noise"]
+    for name, tensor in before["plugins"][0]["average"].items():
+        assert torch.equal(tensor, after["plugins"][0]["average"][name])
+
+
+def fake_doctor(trigger_step):
+    """Stands in for the live doctor: one error finding at `trigger_step` while remedies are left."""
+    def attach(state, run, bus):
+        def listener(step, means):
+            if step >= trigger_step and state.extras[remedy.ACTIVE] and remedy.REQUEST not in state.extras:
+                state.extras[remedy.REQUEST] = finding_at(step, LOWER_D_LR, ADD_NOISE)
+        bus.listeners.append(listener)
+    return attach
+
+
+def test_auto_remedy_end_to_end_records_actions_and_gives_up_after_max_attempts(tmp_path, monkeypatch):
+    monkeypatch.setattr("ganforge.train.loop.attach_doctor", fake_doctor(20))
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    state = remedy.train_with_remedies(config(auto=True, max_attempts=2), run, quiet=True)
+    assert state.step == 30
+    lines = [json.loads(line) for line in (run.path / "doctor.jsonl").read_text().splitlines()]
+    actions = [line for line in lines if line["rule"] == "auto_remedy"]
+    assert [a["action"].get("advice", {}).get("override") for a in actions[:2]] == ["optim.d.lr=0.00005", None]
+    assert actions[1]["action"]["advice"]["plugin"]["name"] == "instance_noise"
+    assert actions[2]["action"]["gave_up"] is True and len(actions) == 3
+    final = validate(__import__("yaml").safe_load(run.config.read_text()))
+    assert final.optim.d.lr == 0.00005 and [p.name for p in final.plugins] == ["instance_noise"]
+    assert remedy.previous_attempts(run)[0] == 2
+
+
+def test_without_auto_a_finding_never_stops_training(tmp_path, monkeypatch):
+    monkeypatch.setattr("ganforge.train.loop.attach_doctor", fake_doctor(10))
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    state = remedy.train_with_remedies(config(auto=False), run, quiet=True)
+    assert state.step == 30 and not (run.checkpoints / "abandoned-1").exists()
