@@ -1,0 +1,360 @@
+"""The doctor's labelled suite: train every run here, diagnose it, score the doctor, try auto-remedy.
+
+    python benchmarks/doctor_suite/run.py [--out /tmp/suite] [--only a,b] [--no-remedy] [--rediagnose]
+
+Each `*.yaml` beside this file is a full ganforge config whose first line says what it is built to
+be: `# label: healthy` or one of the doctor's six failure rules (d_overpowering, d_weak,
+mode_collapse, divergence, oscillation, d_overfitting). Runs train one at a time, in this
+process, on one torch thread, into `<out>/<name>/`; a finished run (its `suite.json` names the
+same config) is not trained again. Scores (issue #5's targets in brackets):
+
+- recall per kind: a failing run counts as detected if the doctor made any warn/error finding [≥ 95%];
+- false alarms: healthy runs with any warn/error finding [0];
+- right kind: detected failing runs whose first warn/error finding names their label [≥ 90%];
+- detection step: the first warn/error finding's step as a fraction of the run, median [≤ 15%];
+- auto-remedy: each failing run trained again with `doctor.auto=true` into `<out>/<name>-remedy/`;
+  rescued if its final `fid` (ganforge.metrics.evaluate.evaluate_run) is within 1.5× the healthy run's
+  on the same dataset (the name's prefix: ring, grid, digits, fashion) [≥ 2/3].
+
+`--rediagnose` trains nothing: it replays the doctor (`diagnose_run`) over the runs already in
+`<out>`, for quick iteration on the rules. The table goes to docs/benchmarks.md ("doctor-suite")
+and to the same section of docs/doctor.md.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUITE = Path(__file__).resolve().parent
+REPOSITORY = SUITE.parent.parent
+sys.path[:0] = [str(SUITE), str(SUITE.parent), str(REPOSITORY)]
+import spike  # noqa: E402
+import subsets  # noqa: E402
+from report import machine, write_section  # noqa: E402
+
+from ganforge.config import Config, DoctorConfig, apply_overrides, read_yaml, validate  # noqa: E402
+from ganforge.errors import GanforgeError  # noqa: E402
+
+KINDS = ("d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting")
+LABELS = ("healthy", *KINDS)
+ALARM = ("warn", "error")
+RESCUE_FACTOR = 1.5
+FID_SAMPLES = 2000  # generated samples per final fid (real statistics: the eval section's real_n)
+DOCTOR_MD = REPOSITORY / "docs" / "doctor.md"
+SECTION = "doctor-suite"
+
+
+@dataclass
+class SuiteRun:
+    """One labelled config, and what happened when it ran."""
+
+    name: str
+    label: str
+    path: Path
+    dataset: str = ""
+    steps: int = 0
+    outcome: dict = field(default_factory=dict)  # suite.json: steps done, CPU seconds, error
+    findings: list = field(default_factory=list)  # warn/error findings, in order
+    fid: float | None = None
+    remedy: dict = field(default_factory=dict)  # outcome, fid, actions of the doctor.auto run
+
+    @property
+    def first_alarm(self):
+        return self.findings[0] if self.findings else None
+
+
+def read_label(path: Path) -> str:
+    """The `# label: KIND` comment of a suite config."""
+    match = re.search(r"^#\s*label:\s*(\w+)", path.read_text(), re.M)
+    if not match or match.group(1) not in LABELS:
+        raise GanforgeError(f"{path}: expected a first comment '# label: <{'|'.join(LABELS)}>'")
+    return match.group(1)
+
+
+def suite_runs(only: list[str] | None) -> list[SuiteRun]:
+    paths = sorted(SUITE.glob("*.yaml"))
+    if only:
+        missing = sorted(set(only) - {p.stem for p in paths})
+        if missing:
+            raise GanforgeError(f"--only: no suite config named {', '.join(missing)}")
+        paths = [p for p in paths if p.stem in only]
+    runs = [SuiteRun(p.stem, read_label(p), p) for p in paths]
+    for run in runs:
+        run.dataset = run.name.split("_")[0]
+    return runs
+
+
+def suite_config(path: Path, overrides: list[str] = ()) -> Config:
+    """The config as written, minus the `doctor` section while ganforge's DoctorConfig has no fields yet."""
+    raw, stem = read_yaml(path)
+    raw.setdefault("name", stem)
+    if "sample_every" not in DoctorConfig.model_fields:
+        raw.pop("doctor", None)
+        overrides = [o for o in overrides if not o.startswith("doctor.")]
+    return validate(apply_overrides(raw, list(overrides)))
+
+
+def config_digest(config: Config) -> str:
+    return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def train_cached(config: Config, directory: Path) -> dict:
+    """Train `config` into `directory` unless a finished run of the same config is there; returns suite.json."""
+    from ganforge.doctor.remedy import train_with_remedies  # plain training unless doctor.auto is on
+    from ganforge.train.run_dir import RunDir
+
+    marker = directory / "suite.json"
+    digest = config_digest(config)
+    if marker.is_file():
+        outcome = json.loads(marker.read_text())
+        if outcome.get("config") == digest and (outcome["steps_done"] == config.train.steps or outcome["error"]):
+            return outcome
+    shutil.rmtree(directory, ignore_errors=True)
+    started_cpu, started_wall = time.process_time(), time.perf_counter()
+    error, steps_done = None, 0
+    try:
+        steps_done = train_with_remedies(config, RunDir.create(path=directory), quiet=True).step
+    except GanforgeError as failure:  # e.g. DivergenceError: the NaN guard gave up; the run's files stay
+        error = str(failure)
+        steps_done = last_logged_step(directory)
+    outcome = {"config": digest, "steps_done": steps_done, "error": error,
+               "cpu_s": round(time.process_time() - started_cpu, 1), "wall_s": round(time.perf_counter() - started_wall, 1)}
+    marker.write_text(json.dumps(outcome) + "\n")
+    return outcome
+
+
+def last_logged_step(directory: Path) -> int:
+    from ganforge.train.stats import read_stats
+
+    stats = directory / "stats.jsonl"
+    records = read_stats(stats) if stats.is_file() else []
+    return int(records[-1]["step"]) if records else 0
+
+
+def alarms(directory: Path) -> list:
+    """The doctor's warn/error findings for a run, replayed offline from its files."""
+    from ganforge.doctor.doctor import diagnose_run
+
+    return [f for f in diagnose_run(directory) if f.severity in ALARM]
+
+
+def final_fid(directory: Path) -> float | None:
+    from ganforge.metrics.evaluate import evaluate_run
+
+    try:
+        return float(evaluate_run(directory, metrics=["fid"], n=FID_SAMPLES, record=False)["metrics"]["fid"])
+    except (GanforgeError, KeyError, FileNotFoundError, ValueError) as failure:
+        print(f"  {directory.name}: no fid ({failure})", flush=True)
+        return None
+
+
+def remedy_actions(directory: Path) -> list[str]:
+    """The changes auto-remedy applied, from its doctor.jsonl records ("gave up" when it stopped trying)."""
+    path = directory / "doctor.jsonl"
+    if not path.is_file():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    actions = [line["action"] for line in lines if isinstance(line.get("action"), dict)]
+    return ["gave up" if action.get("gave_up") else advice_text(action.get("advice", {})) for action in actions]
+
+
+def advice_text(advice: dict) -> str:
+    if "override" in advice:
+        return advice["override"]
+    plugin = advice.get("plugin")
+    return f"plugin {plugin.get('name')}" if isinstance(plugin, dict) else json.dumps(advice)
+
+
+EVIDENCE_SIGNALS = ("loss/d", "loss/g", "d/real", "d/fake", "d/accuracy", "d/sign_real", "grad/g", "grad/d",
+                    "samples/diversity", "samples/modes", "samples/saturation", "d/heldout_real")
+
+
+def evidence_line(directory: Path) -> str:
+    """Medians of the key signals over the run's last quarter, and any non-finite values: what the label rests on."""
+    from ganforge.doctor.doctor import read_stats_lenient
+
+    records = read_stats_lenient(directory / "stats.jsonl")
+    tail = records[len(records) * 3 // 4:]
+    parts = []
+    for name in EVIDENCE_SIGNALS:
+        values = [r[name] for r in tail if isinstance(r.get(name), (int, float)) and r[name] == r[name]]
+        if values:
+            parts.append(f"{name} {statistics.median(values):.3g}")
+    non_finite = sum(1 for r in records for v in r.values() if isinstance(v, float) and not abs(v) < float("inf"))
+    return ", ".join(parts) + (f", {non_finite} non-finite values" if non_finite else "")
+
+
+def detection_fraction(run: SuiteRun) -> float | None:
+    return None if run.first_alarm is None else run.first_alarm.step / run.steps
+
+
+def rescued(run: SuiteRun, healthy_fid: dict[str, float]) -> bool | None:
+    reference = healthy_fid.get(run.dataset)
+    fid = run.remedy.get("fid")
+    if reference is None or not run.remedy:
+        return None
+    return fid is not None and fid <= RESCUE_FACTOR * reference
+
+
+# --- the table ---------------------------------------------------------------------------
+
+def percent(numerator: int, denominator: int) -> str:
+    return "–" if denominator == 0 else f"{numerator}/{denominator} ({100 * numerator / denominator:.0f}%)"
+
+
+def summary_rows(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
+    rows = []
+    for kind in KINDS:
+        group = [r for r in runs if r.label == kind]
+        if not group:
+            continue
+        detected = [r for r in group if r.first_alarm]
+        right = [r for r in detected if r.first_alarm.rule == kind]
+        fractions = [detection_fraction(r) for r in detected]
+        tried = [r for r in group if rescued(r, healthy_fid) is not None]
+        saved = [r for r in tried if rescued(r, healthy_fid)]
+        median = f"{100 * statistics.median(fractions):.0f}%" if fractions else "–"
+        rows.append(f"| {kind} | {len(group)} | {percent(len(detected), len(group))} | {percent(len(right), len(detected))} "
+                    f"| {median} | {percent(len(saved), len(tried))} |")
+    return rows
+
+
+def totals_lines(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
+    failing = [r for r in runs if r.label != "healthy"]
+    healthy = [r for r in runs if r.label == "healthy"]
+    detected = [r for r in failing if r.first_alarm]
+    right = [r for r in detected if r.first_alarm.rule == r.label]
+    fractions = [detection_fraction(r) for r in detected]
+    tried = [r for r in failing if rescued(r, healthy_fid) is not None]
+    saved = [r for r in tried if rescued(r, healthy_fid)]
+    false_alarms = [r for r in healthy if r.first_alarm]
+    median = f"{100 * statistics.median(fractions):.0f}%" if fractions else "–"
+    return [
+        f"- **recall** (failing runs with a warn/error finding): {percent(len(detected), len(failing))} — target ≥ 95%",
+        f"- **false alarms** (healthy runs with a warn/error finding): {len(false_alarms)} of {len(healthy)}"
+        + (f" ({', '.join(r.name for r in false_alarms)})" if false_alarms else "") + " — target 0",
+        f"- **right kind** (first warn/error finding names the label): {percent(len(right), len(detected))} — target ≥ 90%",
+        f"- **median detection step**: {median} of the run — target ≤ 15%",
+        f"- **auto-remedy rescues** (final fid ≤ {RESCUE_FACTOR}× the healthy run's): {percent(len(saved), len(tried))}"
+        " — target ≥ 2/3",
+    ]
+
+
+def run_row(run: SuiteRun, healthy_fid: dict[str, float]) -> str:
+    first = run.first_alarm
+    diagnosis = "–" if first is None else f"{first.rule} ({first.severity}, step {first.step})"
+    verdict = ("✓" if first.rule == run.label else "✗") if first and run.label != "healthy" else (
+        "✓" if (first is None) == (run.label == "healthy") else "✗")
+    fid = "–" if run.fid is None else f"{run.fid:.3g}"
+    remedy = "–"
+    if run.remedy:
+        state = {True: "rescued", False: "not rescued", None: "no reference"}[rescued(run, healthy_fid)]
+        remedy_fid = run.remedy.get("fid")
+        actions = "; ".join(run.remedy.get("actions", [])) or "no action"
+        remedy = f"{'–' if remedy_fid is None else f'{remedy_fid:.3g}'} ({actions}): {state}"
+    stopped = f", stopped at {run.outcome['steps_done']}" if run.outcome.get("error") else ""
+    return (f"| `{run.name}` | {run.label} | {run.steps}{stopped} | {run.outcome.get('cpu_s', '–')} s | "
+            f"{diagnosis} {verdict} | {fid} | {remedy} |")
+
+
+def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool) -> str:
+    lines = [
+        "## The doctor's labelled suite",
+        "",
+        f"`python benchmarks/doctor_suite/run.py` on {machine()}: {len(runs)} short runs under `benchmarks/doctor_suite/`, "
+        f"{sum(r.label == 'healthy' for r in runs)} healthy (some with a deliberate, recovering loss spike: `loss_spike`, "
+        "benchmarks/doctor_suite/spike.py) and the rest built to fail one way, named by each config's `# label:` line. "
+        "The doctor's verdict is replayed offline from each run's files (`diagnose_run`).",
+        "",
+        *totals_lines(runs, healthy_fid),
+        "",
+        "| failure | runs | detected | right kind | median detection step | auto-remedy rescued |",
+        "|---|---|---|---|---|---|",
+        *summary_rows(runs, healthy_fid),
+        "",
+        "| run | label | steps | CPU | first warn/error finding | final fid | auto-remedy: fid (actions) |",
+        "|---|---|---|---|---|---|---|",
+        *[run_row(r, healthy_fid) for r in runs],
+    ]
+    if not remedy:
+        lines += ["", "Auto-remedy was not run for this table (`--no-remedy`)."]
+    return "\n".join(lines)
+
+
+def write_doctor_section(text: str) -> None:
+    """Replace (or append) the marked suite section of docs/doctor.md, leaving the rest as it is."""
+    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
+    block = f"{start}\n{text.strip()}\n{end}"
+    current = DOCTOR_MD.read_text() if DOCTOR_MD.exists() else "# The doctor\n"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    updated = pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block + "\n"
+    DOCTOR_MD.write_text(updated)
+
+
+# --- the driver --------------------------------------------------------------------------
+
+def evaluate(run: SuiteRun, out: Path, train_now: bool, remedy: bool) -> None:
+    config = suite_config(run.path)
+    run.steps = config.train.steps
+    directory = out / run.name
+    if train_now:
+        run.outcome = train_cached(config, directory)
+        print(f"{run.name}: trained {run.outcome}", flush=True)
+    elif (directory / "suite.json").is_file():
+        run.outcome = json.loads((directory / "suite.json").read_text())
+    if not (directory / "stats.jsonl").is_file():
+        print(f"{run.name}: no run in {directory}; skipped", flush=True)
+        return
+    run.findings = alarms(directory)
+    first = run.first_alarm
+    print(f"{run.name} [{run.label}]: " + ("no warn/error finding" if first is None else
+          f"first {first.rule} {first.severity} at step {first.step}: {first.message}"), flush=True)
+    print(f"  last quarter: {evidence_line(directory)}", flush=True)
+    run.fid = final_fid(directory)
+    if remedy and run.label != "healthy":
+        remedy_dir = out / f"{run.name}-remedy"
+        outcome = train_cached(suite_config(run.path, ["doctor.auto=true"]), remedy_dir)
+        run.remedy = {**outcome, "fid": final_fid(remedy_dir), "actions": remedy_actions(remedy_dir)}
+        print(f"  remedy: fid {run.remedy['fid']} after {run.remedy['actions'] or 'no action'}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/suite"), help="where runs go (default /tmp/suite)")
+    parser.add_argument("--only", help="comma-separated config names (no .yaml)")
+    parser.add_argument("--no-remedy", action="store_true", help="skip the doctor.auto re-runs")
+    parser.add_argument("--rediagnose", action="store_true", help="train nothing: re-run the doctor on existing runs")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    spike.register()
+    subsets.prepare_subsets()
+    runs = suite_runs(args.only.split(",") if args.only else None)
+    remedy = not (args.no_remedy or args.rediagnose)
+    for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: they are the remedy's reference
+        evaluate(run, args.out, train_now=not args.rediagnose, remedy=remedy)
+    healthy_fid = {r.dataset: r.fid for r in runs if r.label == "healthy" and r.fid is not None
+                   and r.name == f"{r.dataset}_healthy"}
+    text = markdown(runs, healthy_fid, remedy)
+    print(text)
+    if args.only is None:  # a partial run must not overwrite the suite's published table
+        write_section(SECTION, text)
+        write_doctor_section(text)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except GanforgeError as failure:
+        sys.exit(f"error: {failure}")
