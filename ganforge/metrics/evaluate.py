@@ -29,7 +29,9 @@ def default_metrics(data_source) -> list[dict]:
     """The data's own metrics: mode counts for mixtures and stacked data, else FID, KID and PRDC."""
     if hasattr(data_source, "centres"):
         return [{"name": "modes"}]
-    if getattr(data_source, "stacked", False):
+    from ..data.stacked import StackedSource
+
+    if isinstance(data_source, StackedSource):
         return [{"name": "stacked_modes"}]
     return [{"name": name} for name in IMAGE_DEFAULT_METRICS]
 
