@@ -3,4 +3,4 @@ from ..registry import Registry
 
 DATA = Registry("data source")
 
-from . import toy2d, digits, idx, image_folder, arrays, cifar10  # noqa: E402,F401  (register)
+from . import toy2d, digits, idx, image_folder, arrays, cifar10, stacked  # noqa: E402,F401  (register)
