@@ -114,9 +114,22 @@ def read_findings(run: RunData, doctor_file: Path) -> None:
             "severity": str(record.get("severity", "info")).lower(),
             "message": str(record.get("message", "")),
             "evidence": record.get("evidence", {}),
-            "advice": [str(a) for a in advice] if isinstance(advice, list) else [str(advice)],
+            "advice": [advice_text(a) for a in advice] if isinstance(advice, list) else [str(advice)],
         })
     run.findings = sorted(findings, key=lambda f: (f["step"] is None, f["step"] or 0))
+
+
+def advice_text(advice) -> str:
+    """A doctor advice item as one line: `{"override": ..., "why": ...}` or `{"plugin": {...}, "why": ...}`."""
+    if not isinstance(advice, dict):
+        return str(advice)
+    if "override" in advice:
+        change = str(advice["override"])
+    elif isinstance(advice.get("plugin"), dict):
+        change = "add plugin {" + ", ".join(f"{k}: {v}" for k, v in advice["plugin"].items()) + "}"
+    else:
+        return str(advice)
+    return f"{change} ({advice['why']})" if advice.get("why") else change
 
 
 def _json_lines(run: RunData, path: Path) -> list[dict]:

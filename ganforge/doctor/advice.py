@@ -1,0 +1,175 @@
+"""What to change for each failure: ranked config changes from the literature, relative to the run's config.
+
+Every item is a dotted override (`optim.d.lr=5.0e-05`) or a plugin to add, and names only
+options that exist (see `ganforge list -v`). Advice already in effect (the plugin is on, the
+value is already there) is skipped. `hot` marks changes that are safe on a rollback to a
+checkpoint: optimiser settings, hyper-parameters, plugins without parameters of their own;
+changes to the nets (spectral norm, extra layers or inputs, dropout, width) need a fresh start.
+
+Sources: TTUR (Heusel et al. 2017), instance noise (Sønderby et al. 2016; Arjovsky & Bottou
+2017), one-sided label smoothing (Salimans et al. 2016), spectral normalisation (Miyato et al.
+2018), R1 (Mescheder et al. 2018), PacGAN (Lin et al. 2018), unrolled GAN (Metz et al. 2016),
+minibatch stddev (Karras et al. 2018), experience replay (Shrivastava et al. 2017), mode seeking
+(Mao et al. 2019), DiffAugment (Zhao et al. 2020) and ADA (Karras et al. 2020), Adam β₁ = 0.5
+(Radford et al. 2016), gradient clipping (Pascanu et al. 2013).
+"""
+from __future__ import annotations
+
+from .finding import Advice
+
+DROPOUT = 0.3
+GRAD_CLIP = 10.0
+
+
+def advice_for(rule: str, config) -> list[Advice]:
+    """The ranked advice for `rule` on this run, best first, without what is already in effect."""
+    candidates = ADVICE[rule](config)
+    return [item for item in candidates if item is not None and not in_effect(item, config)]
+
+
+def in_effect(item: Advice, config) -> bool:
+    if item.plugin is not None:
+        return item.plugin["name"] in {plugin.name for plugin in config.plugins}
+    path, value = item.override.split("=", 1)
+    return str(current(config, path)) == value
+
+
+def current(config, path: str):
+    node = config.to_dict()
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def number(value: float) -> str:
+    """A float as YAML reads it back as a float (PyYAML needs a dot before the exponent: 5.0e-05)."""
+    text = f"{value:.3g}"
+    mantissa, _, exponent = text.partition("e")
+    if exponent and "." not in mantissa:
+        mantissa += ".0"
+    return f"{mantissa}e{exponent}" if exponent else text
+
+
+def scaled_lr(config, net: str, factor: float, why: str) -> Advice:
+    return Advice(why, override=f"optim.{net}.lr={number(getattr(config.optim, net).lr * factor)}")
+
+
+def d_option(config, option: str, value, why: str) -> Advice | None:
+    """An override of a discriminator option, when this discriminator has the option."""
+    if option not in _discriminator_options(config):
+        return None
+    return Advice(why, override=f"discriminator.{option}={value}", hot=False)
+
+
+def _discriminator_options(config) -> dict:
+    from ..nets import DISCRIMINATORS
+
+    return DISCRIMINATORS.validate({"name": config.discriminator.name}, "discriminator")
+
+
+def more_dropout(config, why: str) -> Advice | None:
+    if (current(config, "discriminator.dropout") or 0) >= DROPOUT:
+        return None
+    return d_option(config, "dropout", DROPOUT, why)
+
+
+def plugin(why: str, hot: bool = True, **spec) -> Advice:
+    return Advice(why, plugin=spec, hot=hot)
+
+
+def adam_beta(config, net: str) -> Advice | None:
+    settings = getattr(config.optim, net)
+    if settings.name == "sgd" or settings.momentum >= 0.5:
+        return Advice(f"SGD with momentum {settings.momentum} overshoots and cycles; Adam with β₁ = 0.5 "
+                      "is the DCGAN default (Radford et al. 2016)", override=f"optim.{net}.name=adam")
+    if settings.name in ("adam", "adamw") and settings.betas[0] > 0.5:
+        return Advice("a large β₁ carries momentum round the cycle; β₁ = 0.5 (Radford et al. 2016)",
+                      override=f"optim.{net}.betas=[0.5, {settings.betas[1]}]")
+    return None
+
+
+def grad_clip(config, net: str) -> Advice | None:
+    if getattr(config.optim, net).grad_clip is not None:
+        return None
+    return Advice(f"clip {net.upper()}'s gradient norm so one bad batch cannot throw the weights away (Pascanu et al. 2013)",
+                  override=f"optim.{net}.grad_clip={GRAD_CLIP}")
+
+
+def d_overpowering(config) -> list:
+    return [
+        scaled_lr(config, "d", 0.25, "slow D down relative to G (TTUR, Heusel et al. 2017)"),
+        plugin("blur the real/fake boundary so D's gradients stay informative "
+               "(instance noise, Sønderby et al. 2016; Arjovsky & Bottou 2017)", name="instance_noise", std=0.1),
+        plugin("stop D from becoming over-confident on real data (one-sided label smoothing, Salimans et al. 2016)",
+               name="label_smoothing", real_target=0.9),
+        plugin("penalise D's gradient on real data (R1, Mescheder et al. 2018)", name="r1", gamma=10.0),
+        more_dropout(config, "dropout in D limits how sharply it can separate the two sets"),
+        plugin("bound D's Lipschitz constant (spectral normalisation, Miyato et al. 2018)", hot=False,
+               name="spectral_norm"),
+    ]
+
+
+def d_weak(config) -> list:
+    return [
+        Advice("give D more updates per G step, so it keeps up", override=f"optim.n_critic={config.optim.n_critic + 1}"),
+        scaled_lr(config, "d", 2.0, "a faster D than G, as in TTUR (Heusel et al. 2017)"),
+        d_option(config, "width", 2 * (current(config, "discriminator.width") or 64),
+                 "a wider D has the capacity to tell samples from data"),
+    ]
+
+
+def mode_collapse(config) -> list:
+    return [
+        plugin("G is trained against D's future responses, so it cannot hop from mode to mode "
+               "(unrolled GAN, Metz et al. 2016)", name="unrolled", steps=5),
+        plugin("D scores packs of samples, so a pack of look-alikes is easy to reject (PacGAN, Lin et al. 2018)",
+               hot=False, name="pacgan", packing=2),
+        plugin("D sees the batch's spread, so a collapsed batch gives itself away (Karras et al. 2018)",
+               hot=False, name="minibatch_stddev"),
+        plugin("reward G for mapping different z to different samples (mode seeking, Mao et al. 2019)",
+               name="mode_seeking", weight=1.0),
+        plugin("D also sees G's older samples, so G cannot revisit abandoned modes unnoticed "
+               "(experience replay, Shrivastava et al. 2017)", name="replay"),
+        scaled_lr(config, "g", 0.5, "a smaller G step overshoots less from one mode to the next"),
+    ]
+
+
+def divergence(config) -> list:
+    return [
+        scaled_lr(config, "d", 0.25, "the learning rates are too high for this net: lower both"),
+        scaled_lr(config, "g", 0.25, "the learning rates are too high for this net: lower both"),
+        grad_clip(config, "d"),
+        grad_clip(config, "g"),
+        plugin("bound D's Lipschitz constant so its outputs cannot explode (Miyato et al. 2018)", hot=False,
+               name="spectral_norm"),
+    ]
+
+
+def oscillation(config) -> list:
+    return [
+        scaled_lr(config, "g", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
+        scaled_lr(config, "d", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
+        adam_beta(config, "d"),
+        adam_beta(config, "g"),
+        plugin("R1 makes the equilibrium locally convergent where plain GANs cycle (Mescheder et al. 2018)",
+               name="r1", gamma=10.0),
+        plugin("sample from an average of G's recent weights, which sits nearer the centre of the cycle "
+               "(Yazıcı et al. 2019)", hot=False, name="ema"),
+    ]
+
+
+def d_overfitting(config) -> list:
+    is_image = current(config, "data.name") not in ("ring", "grid")
+    return [
+        plugin("augment real and fake alike so D cannot memorise the training images "
+               "(DiffAugment, Zhao et al. 2020; ADA, Karras et al. 2020)", name="diffaugment") if is_image else None,
+        plugin("noise on D's inputs hides the exact training pixels (Sønderby et al. 2016)",
+               name="instance_noise", std=0.1),
+        more_dropout(config, "dropout in D makes memorising individual images harder"),
+        plugin("penalise D's gradient on real data (R1, Mescheder et al. 2018)", name="r1", gamma=10.0),
+        scaled_lr(config, "d", 0.5, "a slower D memorises more slowly"),
+    ]
+
+
+ADVICE = {"d_overpowering": d_overpowering, "d_weak": d_weak, "mode_collapse": mode_collapse,
+          "divergence": divergence, "oscillation": oscillation, "d_overfitting": d_overfitting}

@@ -1,0 +1,115 @@
+"""The doctor: feeds each stats flush to the rules and reports each finding once.
+
+    doctor = Doctor(config, data_source)
+    for finding in doctor.observe(step, means): ...   # new findings only
+    doctor.status()                                   # "doctor: WARN mode_collapse (step 1200)"
+    diagnose_run("runs/00003-ring")                   # the same, replayed offline from stats.jsonl
+
+A rule's finding is emitted when it starts, again when its severity rises, and again only
+after it has been clear for a whole window and comes back; so a live run prints a problem
+once, not at every flush.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import GanforgeError
+from ..train.stats import JsonlWriter, read_stats
+from .advice import advice_for
+from .finding import Finding, severity_rank
+from .rules import RULES
+from .rules.context import context_from
+from .signals import SignalHistory
+
+
+class Doctor:
+    def __init__(self, config, data_source=None):
+        self.config = config
+        self.context = context_from(config, data_source)
+        self.history = SignalHistory()
+        self.active: dict[str, Finding] = {}  # rule → its last emitted finding, while the problem lasts
+        self.clear_for: dict[str, int] = {}  # rule → flushes in a row it has been silent
+        self.findings: list[Finding] = []  # everything emitted, in order
+        self.seconds = 0.0  # live runs: time spent in the doctor (probes + rules), its overhead on training
+
+    def observe(self, step: int, means: dict) -> list[Finding]:
+        self.history.append(step, means)
+        new = []
+        for name, rule in RULES.items():
+            finding = rule.check(self.history, self.context)
+            if finding is None:
+                self._note_clear(name)
+                continue
+            self.clear_for[name] = 0
+            previous = self.active.get(name)
+            if previous is None or severity_rank(finding.severity) > severity_rank(previous.severity):
+                finding.advice = advice_for(name, self.config)
+                self.active[name] = finding
+                new.append(finding)
+        self.findings.extend(new)
+        return new
+
+    def _note_clear(self, name: str) -> None:
+        if name not in self.active:
+            return
+        self.clear_for[name] = self.clear_for.get(name, 0) + 1
+        if self.clear_for[name] >= self.context.window:  # clear for a whole window: the problem is over
+            del self.active[name]
+
+    def status(self) -> str:
+        if not self.active:
+            return "doctor: healthy"
+        worst = max(self.active.values(), key=lambda f: (severity_rank(f.severity), f.step))
+        others = f" (+{len(self.active) - 1} more)" if len(self.active) > 1 else ""
+        return f"doctor: {worst.severity.upper()} {worst.rule} (step {worst.step}){others}"
+
+
+class DoctorWriter(JsonlWriter):
+    """Appends findings to <run>/doctor.jsonl; `truncate_after(step)` (inherited) drops lines past a resume step."""
+
+    def __call__(self, finding: Finding) -> None:
+        with self.path.open("a") as file:
+            file.write(json.dumps(finding.to_json()) + "\n")
+
+
+def diagnose_run(run_dir) -> list[Finding]:
+    """Replay a run's stats.jsonl through a fresh doctor; every finding it would have emitted live."""
+    from ..config import load_config
+
+    run_path = Path(run_dir)
+    stats, config_file = run_path / "stats.jsonl", run_path / "config.yaml"
+    if not run_path.is_dir():
+        raise GanforgeError(f"{run_path}: no such run directory")
+    for needed in (stats, config_file):
+        if not needed.is_file():
+            raise GanforgeError(f"{needed}: missing; is {run_path} a ganforge run directory?")
+    config = load_config(config_file)
+    doctor = Doctor(config, data_source_or_none(config))
+    for record in read_stats_lenient(stats):
+        doctor.observe(int(record["step"]), record)
+    return doctor.findings
+
+
+def data_source_or_none(config):
+    """The run's data source (for its size and mixture modes), or None when it cannot be opened here."""
+    from ..data import DATA
+
+    try:
+        return DATA.build(config.data.model_dump(), field="data")
+    except GanforgeError:
+        return None
+
+
+def read_stats_lenient(path: Path) -> list[dict]:
+    """stats.jsonl records; a torn last line (a run still writing, or killed) is skipped."""
+    try:
+        return read_stats(path)
+    except json.JSONDecodeError:
+        records = []
+        for line in path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return [record for record in records if isinstance(record, dict) and "step" in record]

@@ -1,0 +1,68 @@
+"""What a rule knows about the run besides its signals: loss family, window, data size.
+
+Windows are counted in flushes of the stats bus (`train.log_every` steps each); the default
+`doctor.window` of 10 flushes is 100 steps at the default log_every.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# samples/offset (median sample-to-nearest-real distance ÷ the data's mean pair distance) past which
+# G's samples have left the data: images measured 0.45-0.6 on healthy and collapsed digits/Fashion
+# runs and 1.1-1.8 on saturated ones; a 2-D sampler blurred over a ring or grid sits below ~0.2.
+OFF_DATA_IMAGES = 1.0
+OFF_DATA_POINTS = 0.3
+
+CLASSIFIER_LOSSES = ("minimax", "nonsaturating", "hinge")  # D's logit sign is a real/fake decision at 0
+BCE_LOSSES = ("minimax", "nonsaturating")  # D's loss is BCE(real) + BCE(fake): log 4 ≈ 1.386 at chance
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    loss: str = "nonsaturating"
+    window: int = 10  # flushes
+    log_every: int = 10
+    total_steps: int = 2000
+    batch_size: int = 64
+    sample_every: int = 50
+    dataset_size: int | None = None  # None: an endless stream (ring, grid)
+    modes: int | None = None  # Gaussian-mixture sources: how many modes there are
+    is_image: bool = False
+
+    @property
+    def classifier(self) -> bool:
+        return self.loss in CLASSIFIER_LOSSES
+
+    @property
+    def bce(self) -> bool:
+        return self.loss in BCE_LOSSES
+
+    @property
+    def off_data(self) -> float:
+        return OFF_DATA_POINTS if self.modes or not self.is_image else OFF_DATA_IMAGES
+
+    def probes(self, flushes: int) -> int:
+        """How many sample probes fall in `flushes` flushes (at least 2)."""
+        return max(2, round(flushes * self.log_every / self.sample_every))
+
+    def epochs_seen(self, step: int) -> float:
+        return float("inf") if self.dataset_size is None else step * self.batch_size / self.dataset_size
+
+
+def context_from(config, data_source=None) -> RuleContext:
+    size = len(data_source) if data_source is not None and hasattr(data_source, "__len__") else None
+    centres = getattr(data_source, "centres", None)
+    doctor = config.doctor
+    return RuleContext(loss=config.loss.name, window=doctor.window, log_every=config.train.log_every,
+                       total_steps=config.train.steps, batch_size=config.train.batch_size,
+                       sample_every=doctor.sample_every, dataset_size=size,
+                       modes=None if centres is None else len(centres),
+                       is_image=bool(data_source is not None and data_source.is_image))
+
+
+def off_data(history, context: RuleContext, probes: int) -> bool:
+    """The median samples/offset of the last `probes` probes is past the context's threshold."""
+    values = history.values("samples/offset", probes)
+    return len(values) >= probes and float(np.median(values)) >= context.off_data

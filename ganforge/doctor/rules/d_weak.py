@@ -1,0 +1,56 @@
+"""D too weak or stuck: D outputs ≈ 0.5 for everything while the samples stay poor.
+
+D at chance is also where a *converged* GAN ends (Goodfellow et al. 2014, Prop. 1), so chance-level
+D alone is not a failure: the rule also needs the samples to be far from the data
+(samples/nn_ratio, or the share of high-quality points on a mixture) and not improving, for a
+sustained window.
+"""
+from __future__ import annotations
+
+from ..finding import Finding
+from ..signals import SignalHistory
+from .context import RuleContext, off_data
+from .progress import improving
+
+NAME = "d_weak"
+CHANCE_BAND = 0.1  # |D(x) − 0.5| and |D(G(z)) − 0.5| below 0.1
+CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
+POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
+POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
+HELD_SHARE = 0.8
+
+
+def at_chance(history: SignalHistory, flushes: int) -> float:
+    real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
+    fake = abs(history.values("d/fake", flushes) - 0.5) < CHANCE_BAND
+    accuracy = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
+    n = min(len(real), len(fake), len(accuracy))
+    return float((real[-n:] & fake[-n:] & accuracy[-n:]).mean()) if n else 0.0
+
+
+def poor_samples(history: SignalHistory, probes: int) -> bool:
+    """The last `probes` sample probes all far from the data."""
+    if history.has("samples/high_quality"):
+        values = history.values("samples/high_quality", probes)
+        return len(values) >= probes and bool((values < POOR_HIGH_QUALITY).all())
+    values = history.values("samples/nn_ratio", probes)
+    return len(values) >= probes and bool((values > POOR_NN_RATIO).all())
+
+
+def check(history: SignalHistory, context: RuleContext) -> Finding | None:
+    window = 2 * context.window
+    if not context.classifier or len(history) < window:
+        return None
+    if at_chance(history, window) < HELD_SHARE or not poor_samples(history, context.probes(window)):
+        return None
+    if improving(history, window) or off_data(history, context, context.probes(window)):
+        return None  # G still improving: slow but healthy; samples off the data: divergence's finding
+    long = 2 * window
+    severe = len(history) >= long and at_chance(history, long) >= HELD_SHARE and poor_samples(history, context.probes(long))
+    evidence = {name: history.median(name, window) for name in ("d/real", "d/fake", "d/accuracy", "loss/d")}
+    for name in ("samples/high_quality", "samples/nn_ratio"):
+        if history.has(name):
+            evidence[name] = history.latest(name)
+    return Finding(history.step, NAME, "error" if severe else "warn",
+                   f"D is stuck at chance (D(x) {evidence['d/real']:.2f}, D(G(z)) {evidence['d/fake']:.2f}) "
+                   f"while the samples stay far from the data: D gives G no useful signal", evidence)

@@ -1,0 +1,102 @@
+"""Divergence: NaN/Inf anywhere, exploding losses or gradient norms, samples leaving the data.
+
+- A non-finite value (or a NaN-guard rollback) is an error at once.
+- Gradient norms exploding: judged against the run's own first window (norms differ by orders
+  of magnitude between nets), sustained over a window.
+- Classifier losses (BCE, hinge) of 20 or more mean logits of ±20: sustained, or blowing up
+  again and again (three separate flushes in a long window; one harmless spike is one flush).
+- Samples off the data: the median samples/offset over several probes past the threshold in
+  context.py (1 for images: further from every real point than real points are from each other), samples/nn_ratio several times worse than its best so
+  far, or images pinned at ±1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..finding import Finding
+from ..signals import SignalHistory
+from .context import RuleContext, off_data
+
+NAME = "divergence"
+GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healthy runs: 2-10×)
+GRAD_FLOOR = 10.0  # ...and ≥10 in absolute terms, so a tiny initial norm growing is not an explosion
+LOSS_CEILING = 20.0  # a BCE/hinge loss of 20 means logits of ±20 (healthy: below log 4 ≈ 1.4 to ~5)
+REPEATED_BLOWUPS = 3  # flushes with a loss past the ceiling, in 3 windows: not a one-off spike
+NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
+NOISE_FLOOR = 3.0  # ...and ≥3
+SATURATION = 0.5  # images: half of all values at |x| > 0.99
+HELD_SHARE = 0.8
+
+
+def nonfinite_finding(history: SignalHistory) -> Finding | None:
+    bad = history.nonfinite()
+    rollbacks = history.values("guard/rollbacks")
+    rolled_back = len(rollbacks) >= 2 and rollbacks[-1] > rollbacks[:-1].max()
+    if not bad and not rolled_back:
+        return None
+    evidence = {name: str(value) for name, value in sorted(bad.items())[:6]}
+    if len(rollbacks):
+        evidence["guard/rollbacks"] = float(rollbacks[-1])
+    names = ", ".join(sorted(bad)) or "a step (the NaN guard rolled it back)"
+    return Finding(history.step, NAME, "error", f"non-finite values in {names}", evidence)
+
+
+def first_window_median(history: SignalHistory, name: str, flushes: int) -> float:
+    values = history.values(name)[:flushes]
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def exploding(history: SignalHistory, context: RuleContext, flushes: int) -> dict:
+    """Signals past their ceiling on most of the last `flushes` flushes: {name: median}."""
+    found = {}
+    for name in ("grad/d", "grad/g"):
+        baseline, recent = first_window_median(history, name, context.window), history.values(name, flushes)
+        if len(recent) and np.isfinite(baseline):
+            if float(((recent >= GRAD_GROWTH * baseline) & (recent >= GRAD_FLOOR)).mean()) >= HELD_SHARE:
+                found[name] = history.median(name, flushes)
+    if context.classifier:
+        for name in ("loss/d", "loss/g"):
+            recent = history.values(name, flushes)
+            if len(recent) and float((np.abs(recent) >= LOSS_CEILING).mean()) >= HELD_SHARE:
+                found[name] = history.median(name, flushes)
+    return found
+
+
+def repeated_blowups(history: SignalHistory, context: RuleContext) -> dict:
+    if not context.classifier:
+        return {}
+    flushes = 3 * context.window
+    d_loss, g_loss = history.values("loss/d", flushes), history.values("loss/g", flushes)
+    n = min(len(d_loss), len(g_loss))
+    blown = (np.abs(d_loss[-n:]) >= LOSS_CEILING) | (np.abs(g_loss[-n:]) >= LOSS_CEILING)
+    return {"loss_blowups": int(blown.sum())} if blown.sum() >= REPEATED_BLOWUPS else {}
+
+
+def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> dict:
+    found = {}
+    if off_data(history, context, probes):
+        found["samples/offset"] = history.median("samples/offset", probes)
+    ratios = history.values("samples/nn_ratio")
+    if len(ratios) > probes:
+        best, recent = ratios[:-probes].min(), ratios[-probes:]
+        if bool(((recent >= NOISE_GROWTH * best) & (recent >= NOISE_FLOOR)).all()):
+            found["samples/nn_ratio"] = float(recent[-1])
+    saturation = history.values("samples/saturation", probes)
+    if len(saturation) >= probes and bool((saturation >= SATURATION).all()):
+        found["samples/saturation"] = float(saturation[-1])
+    return found
+
+
+def check(history: SignalHistory, context: RuleContext) -> Finding | None:
+    finding = nonfinite_finding(history)
+    if finding or len(history) < 2 * context.window:
+        return finding
+    probes = context.probes(context.window) + 1
+    evidence = {**exploding(history, context, context.window), **repeated_blowups(history, context),
+                **bad_samples(history, context, probes)}
+    if not evidence:
+        return None
+    severe = bool(exploding(history, context, 3 * context.window)) or bool(bad_samples(history, context, 2 * probes))
+    return Finding(history.step, NAME, "error" if severe else "warn",
+                   f"training is diverging: {', '.join(f'{k} {v:.3g}' for k, v in evidence.items())}", evidence)

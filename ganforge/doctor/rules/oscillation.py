@@ -1,0 +1,62 @@
+"""Oscillation / non-convergence: D and G take turns winning, over and over, without progress.
+
+Simultaneous gradient descent on a two-player game can cycle around the equilibrium instead of
+reaching it (Mescheder et al. 2017, 2018; Nagarajan & Kolter 2017). Signature over a long window
+(4 × doctor.window flushes): D alternates between winning and being fooled many times, while G's
+samples are no better at the end of the window than at its start. "Winning" is read from D's
+accuracy for classifier losses (≥0.85 winning, ≤0.5 fooled) and, for any loss, from the critic
+gap d/real_logit − d/fake_logit (positive: D ranks real above fake; negative: fooled).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..finding import Finding
+from ..signals import SignalHistory
+from .context import RuleContext
+from .progress import improving
+
+NAME = "oscillation"
+LONG = 4  # × window: cycles need a long view
+HIGH_ACCURACY = 0.85  # D winning
+LOW_ACCURACY = 0.5  # D fooled
+SIDE_SHARE = 0.15  # each side holds at least 15% of the window's flushes
+MIN_SWITCHES = 6  # D and G swap the lead at least 6 times: three full cycles
+
+
+def lead(history: SignalHistory, context: RuleContext, flushes: int) -> np.ndarray:
+    """Per flush: +1 D winning, −1 D fooled, 0 neither."""
+    if context.classifier:
+        accuracy = history.values("d/accuracy", flushes)
+        return np.where(accuracy >= HIGH_ACCURACY, 1, np.where(accuracy <= LOW_ACCURACY, -1, 0))
+    real, fake = history.values("d/real_logit", flushes), history.values("d/fake_logit", flushes)
+    n = min(len(real), len(fake))
+    gap = real[-n:] - fake[-n:]
+    scale = np.median(np.abs(gap)) if n else 0.0
+    return np.where(gap > 0.5 * scale, 1, np.where(gap < -0.5 * scale, -1, 0))
+
+
+def cycling(history: SignalHistory, context: RuleContext, flushes: int) -> dict | None:
+    sides = lead(history, context, flushes)
+    if len(sides) < flushes:
+        return None
+    winning, fooled = float((sides > 0).mean()), float((sides < 0).mean())
+    decided = sides[sides != 0]
+    switches = int((decided[1:] != decided[:-1]).sum()) if len(decided) > 1 else 0
+    if min(winning, fooled) < SIDE_SHARE or switches < MIN_SWITCHES:
+        return None
+    return {"lead_switches": switches, "share_d_winning": winning, "share_d_fooled": fooled}
+
+
+def check(history: SignalHistory, context: RuleContext) -> Finding | None:
+    flushes = LONG * context.window
+    if len(history) < flushes:
+        return None
+    evidence = cycling(history, context, flushes)
+    if evidence is None or improving(history, flushes):
+        return None
+    severe = len(history) >= 2 * flushes and cycling(history, context, 2 * flushes) is not None
+    return Finding(history.step, NAME, "error" if severe else "warn",
+                   f"D and G keep trading the lead without progress: {evidence['lead_switches']} switches in "
+                   f"{flushes * context.log_every} steps (D winning {evidence['share_d_winning']:.0%}, "
+                   f"fooled {evidence['share_d_fooled']:.0%} of the time)", evidence)

@@ -1,0 +1,213 @@
+"""The doctor's rules on synthetic stats traces modelled on real runs (ring: D(x) ≈ 0.53, loss/d ≈ 1.3).
+
+Each failure trace must raise its own rule first; a healthy trace with large transient spikes
+must raise nothing; findings are emitted once, escalate warn → error, and come back only after
+clearing; every piece of advice must be a valid config change.
+"""
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import tiny_ring_raw
+from ganforge.config import load_config, validate
+from ganforge.data import DATA
+from ganforge.doctor.advice import advice_for, number
+from ganforge.doctor.doctor import Doctor, DoctorWriter
+from ganforge.doctor.finding import Advice, Finding
+from ganforge.doctor.rules import RULES, d_overfitting
+from ganforge.doctor.rules.context import RuleContext
+from ganforge.doctor.signals import SignalHistory
+
+HEALTHY = {"loss/d": 1.30, "loss/g": 0.85, "d/real": 0.53, "d/fake": 0.47, "d/real_logit": 0.12,
+           "d/fake_logit": -0.12, "d/accuracy": 0.60, "d/sign_real": 0.10, "grad/d": 2.0, "grad/g": 2.0}
+HEALTHY_PROBE = {"samples/diversity": 0.95, "samples/near_duplicates": 0.01, "samples/nn_ratio": 1.5,
+                 "samples/offset": 0.05, "samples/std": 0.95, "samples/modes": 8.0, "samples/high_quality": 0.9}
+SPIKE = {"loss/d": 6.0, "loss/g": 5.0, "d/real": 0.2, "d/fake": 0.8, "d/accuracy": 0.15, "grad/d": 40.0, "grad/g": 40.0}
+LOG_EVERY, SAMPLE_EVERY = 10, 50
+
+
+def trace(flushes, change=lambda flush: {}, probe_change=lambda flush: {}, seed=0):
+    """[(step, means)]: healthy values with 2% jitter, `change(flush)` applied; a probe every SAMPLE_EVERY steps."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for flush in range(1, flushes + 1):
+        step = flush * LOG_EVERY
+        means = {name: value * (1 + 0.02 * rng.standard_normal()) for name, value in HEALTHY.items()}
+        means.update(change(flush))
+        if step % SAMPLE_EVERY == 0:
+            means.update(HEALTHY_PROBE)
+            means.update(probe_change(flush))
+        records.append((step, means))
+    return records
+
+
+def ring_config(**raw):
+    config = tiny_ring_raw(steps=2000, log_every=LOG_EVERY)
+    config.update(raw)
+    config["doctor"] = {"sample_every": SAMPLE_EVERY, "window": 10}
+    return validate(config)
+
+
+def run_doctor(records, config=None, data=None):
+    doctor = Doctor(config or ring_config(), data if data is not None else DATA.build({"name": "ring"}))
+    for step, means in records:
+        doctor.observe(step, means)
+    return doctor
+
+
+def spiky_healthy(flush):
+    return SPIKE if flush in (40, 41, 90, 91, 140) else {}
+
+
+def test_healthy_trace_with_large_spikes_raises_nothing():
+    doctor = run_doctor(trace(200, spiky_healthy, lambda f: {"samples/diversity": 0.6} if f == 40 else {}))
+    assert doctor.findings == []
+    assert doctor.status() == "doctor: healthy"
+
+
+def d_overpowering_trace(flush):
+    return {"d/accuracy": 0.95, "d/real": 0.95, "d/fake": 0.05, "loss/d": 0.1, "loss/g": 3.5, "grad/g": 0.2} \
+        if flush > 15 else {}
+
+
+STALLED = lambda flush: {"samples/high_quality": 0.3, "samples/modes": 8.0}  # noqa: E731 (G no longer improving)
+
+FAILURES = {
+    "d_overpowering": (d_overpowering_trace, STALLED),
+    "d_weak": (lambda f: {"d/real": 0.50, "d/fake": 0.50, "d/accuracy": 0.50, "loss/d": 1.386},
+               lambda f: {"samples/high_quality": 0.1, "samples/modes": 1.0, "samples/diversity": 0.9}),
+    "mode_collapse": (lambda f: {}, lambda f: {"samples/diversity": 0.3, "samples/near_duplicates": 0.6,
+                                               "samples/modes": 1.0} if f >= 20 else {}),
+    "divergence": (lambda f: {"grad/d": 500.0, "grad/g": 800.0} if f > 30 else {}, lambda f: {}),
+    "oscillation": (lambda f: {"d/accuracy": 0.95, "d/fake": 0.1} if (f // 3) % 2 else
+                    {"d/accuracy": 0.3, "d/fake": 0.8}, STALLED),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(FAILURES))
+def test_each_failure_trace_raises_its_own_rule_first_and_escalates(rule):
+    change, probe_change = FAILURES[rule]
+    doctor = run_doctor(trace(150, change, probe_change))
+    assert doctor.findings, f"{rule} was not detected"
+    assert doctor.findings[0].rule == rule
+    own = [f.severity for f in doctor.findings if f.rule == rule]
+    assert own == ["warn", "error"]  # emitted when it starts and when it worsens; never repeated
+    assert doctor.status().startswith(f"doctor: ERROR {rule}")
+
+
+def test_d_overpowering_is_detected_within_a_few_windows():
+    doctor = run_doctor(trace(150, d_overpowering_trace, STALLED))
+    first = doctor.findings[0]
+    # dominant from flush 16 (step 160): the window needs 80% of 10 flushes, plus the 2-window warm-up
+    assert first.rule == "d_overpowering" and 200 <= first.step <= 260
+    assert first.evidence["d/accuracy"] == pytest.approx(0.95, abs=0.01)
+
+
+def test_a_nan_is_an_error_at_once():
+    doctor = run_doctor(trace(30, lambda f: {"loss/d": math.nan} if f == 25 else {}))
+    assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 250)]
+    assert doctor.findings[0].evidence == {"loss/d": "nan"}
+
+
+def test_a_finding_comes_back_only_after_clearing_for_a_window():
+    collapsed = lambda f: 20 <= f < 60 or f >= 100  # noqa: E731
+    doctor = run_doctor(trace(160, probe_change=lambda f: {"samples/diversity": 0.3, "samples/near_duplicates": 0.6,
+                                                           "samples/modes": 1.0} if collapsed(f) else {}))
+    steps = [(f.step, f.severity) for f in doctor.findings if f.rule == "mode_collapse"]
+    assert [severity for _, severity in steps] == ["warn", "error", "warn", "error"]
+    assert 600 < steps[2][0] < 1200  # the second episode, after the healthy stretch 600-1000
+
+
+def test_accuracy_rules_are_off_for_a_wasserstein_critic():
+    config = ring_config(loss={"name": "wasserstein"})
+    doctor = run_doctor(trace(150, d_overpowering_trace, STALLED), config)
+    assert "d_overpowering" not in {f.rule for f in doctor.findings}
+
+
+def overfit_history(sign_real, heldout=None, flushes=40):
+    history = SignalHistory()
+    for flush in range(1, flushes + 1):
+        means = {**HEALTHY, "d/sign_real": sign_real if flush > 10 else 0.1}
+        if heldout is not None:
+            means.update({"d/train_real": sign_real, "d/heldout_real": heldout})
+        history.append(flush * LOG_EVERY, means)
+    return history
+
+
+SMALL_DATA = RuleContext(dataset_size=64, batch_size=64, modes=None, is_image=True)
+
+
+def test_d_overfitting_on_small_data_from_r_t():
+    finding = d_overfitting.check(overfit_history(0.9), SMALL_DATA)
+    assert finding.rule == "d_overfitting" and finding.severity == "error"  # r_t > 0.8 for 2 windows
+    assert finding.evidence["epochs"] == 400.0  # 400 steps × 64 / 64 images
+    assert d_overfitting.check(overfit_history(0.65), SMALL_DATA).severity == "warn"
+    assert d_overfitting.check(overfit_history(0.4), SMALL_DATA) is None
+    assert d_overfitting.check(overfit_history(0.9), RuleContext(dataset_size=None)) is None  # endless data
+
+
+def test_d_overfitting_needs_a_held_out_gap_when_held_out_data_exist():
+    large = RuleContext(dataset_size=60_000, batch_size=64, is_image=True)
+    assert d_overfitting.check(overfit_history(0.9, heldout=0.85, flushes=1000), large) is None  # no gap
+    finding = d_overfitting.check(overfit_history(0.9, heldout=0.2, flushes=1000), large)
+    assert finding.severity == "error" and finding.evidence["heldout_gap"] == pytest.approx(0.7)
+
+
+def test_rules_registry_lists_the_six_failures():
+    assert set(RULES) == {"d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting"}
+
+
+def test_finding_json_has_exactly_the_documented_keys():
+    finding = Finding(120, "divergence", "error", "m", {"loss/d": math.inf, "grad/d": 1.234567891},
+                      [Advice("why", override="optim.d.lr=0.0001"), Advice("w", plugin={"name": "r1", "gamma": 10.0})])
+    record = json.loads(json.dumps(finding.to_json(), allow_nan=False))
+    assert list(record) == ["step", "rule", "severity", "message", "evidence", "advice"]
+    assert record["evidence"] == {"loss/d": "inf", "grad/d": 1.23457}
+    assert record["advice"][0] == {"override": "optim.d.lr=0.0001", "why": "why", "hot": True}
+    assert record["advice"][1]["plugin"] == {"name": "r1", "gamma": 10.0}
+    assert Finding.from_json(record).advice[1].plugin == {"name": "r1", "gamma": 10.0}
+
+
+@pytest.mark.parametrize("preset", ["ring", "quickstart"])
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_every_piece_of_advice_is_a_valid_config_change(preset, rule):
+    config = load_config(preset)
+    advice = advice_for(rule, config)
+    assert advice
+    for item in advice:
+        if item.override is not None:
+            changed = load_config(preset, [item.override])
+            assert changed != config, item.override
+        else:
+            flow = yaml.safe_dump([item.plugin], default_flow_style=True).strip()
+            assert load_config(preset, [f"plugins={flow}"]).plugins[0].name == item.plugin["name"]
+
+
+def test_advice_is_relative_to_the_config_and_skips_what_is_in_effect():
+    config = load_config("ring", ["plugins=[{name: instance_noise}]", "optim.d.lr=0.004"])
+    advice = advice_for("d_overpowering", config)
+    assert advice[0].override == "optim.d.lr=0.001"  # a quarter of the current 0.004
+    assert "instance_noise" not in {item.plugin["name"] for item in advice if item.plugin}
+    hot = {item.plugin["name"] if item.plugin else item.override.split("=")[0]: item.hot for item in advice}
+    assert hot["optim.d.lr"] and hot["label_smoothing"] and not hot["spectral_norm"] and not hot["discriminator.dropout"]
+
+
+def test_sgd_with_momentum_is_advised_to_switch_to_adam_on_oscillation():
+    config = load_config("ring", ["optim.d.name=sgd", "optim.d.momentum=0.9"])
+    assert "optim.d.name=adam" in {item.override for item in advice_for("oscillation", config)}
+
+
+def test_numbers_in_overrides_read_back_as_floats():
+    assert number(5e-05) == "5.0e-05" and yaml.safe_load(number(5e-05)) == 5e-05
+    assert number(0.00025) == "0.00025" and number(2.5e-06) == "2.5e-06"
+
+
+def test_doctor_writer_truncates_findings_after_a_resume_step(tmp_path):
+    writer = DoctorWriter(tmp_path / "doctor.jsonl")
+    for step in (100, 200, 300):
+        writer(Finding(step, "mode_collapse", "warn", "m"))
+    writer.truncate_after(200)
+    assert [json.loads(line)["step"] for line in (tmp_path / "doctor.jsonl").read_text().splitlines()] == [100, 200]
