@@ -4,13 +4,15 @@
 (rank 0 only; it runs no collectives) computes the sample statistics when a probe is due and
 adds them to the flushed means, so they land in stats.jsonl with the same step; then it feeds
 the doctor, appends new findings to doctor.jsonl, prints each one once, and puts the doctor's
-status in `state.extras["doctor_status"]`, which the progress line shows.
+status in `state.extras["doctor_status"]`, which the progress line shows. With auto-remedy on, an
+error finding is handed to remedy.py through `state.extras[remedy.REQUEST]`.
 """
 from __future__ import annotations
 
 import time
 
 from ..train import distributed
+from . import remedy
 from ..train.stats import read_stats
 from .doctor import Doctor, DoctorWriter
 from .finding import Finding
@@ -46,8 +48,14 @@ class LiveDoctor:
         for finding in self.doctor.observe(step, means):
             self.writer(finding)
             print(describe(finding), flush=True)
+            self.request_remedy(finding)
         self.state.extras["doctor_status"] = self.doctor.status()
         self.doctor.seconds += time.perf_counter() - started
+
+    def request_remedy(self, finding: Finding) -> None:
+        """With auto-remedy on (remedy.py), the first error finding asks the loop to stop and remedy it."""
+        if finding.severity == "error" and self.state.extras.get(remedy.ACTIVE) and remedy.REQUEST not in self.state.extras:
+            self.state.extras[remedy.REQUEST] = finding
 
     def probe_due(self, step: int) -> bool:
         every = self.state.config.doctor.sample_every
