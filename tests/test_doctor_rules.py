@@ -211,3 +211,18 @@ def test_doctor_writer_truncates_findings_after_a_resume_step(tmp_path):
         writer(Finding(step, "mode_collapse", "warn", "m"))
     writer.truncate_after(200)
     assert [json.loads(line)["step"] for line in (tmp_path / "doctor.jsonl").read_text().splitlines()] == [100, 200]
+
+
+def test_a_nan_guard_rollback_is_an_error_and_the_doctor_forgets_the_rolled_back_steps():
+    records = trace(30)
+    doctor = run_doctor(records)
+    assert doctor.findings == []
+    doctor.observe(110, {**HEALTHY, "guard/rollbacks": 1.0})  # the loop went back to step 100, then flushed 110
+    assert doctor.history.steps[-2:] == [100, 110] and len(doctor.history) == 11
+    assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 110)]
+
+
+def test_astronomical_losses_on_two_flushes_are_an_error_without_warm_up():
+    doctor = run_doctor(trace(9, lambda f: {"loss/g": 1796.0 * f, "grad/d": 191.0} if f >= 8 else {}))
+    assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 90)]
+    assert doctor.findings[0].evidence == {"loss/g": pytest.approx(16164.0)}

@@ -34,6 +34,8 @@ class Doctor:
         self.seconds = 0.0  # live runs: time spent in the doctor (probes + rules), its overhead on training
 
     def observe(self, step: int, means: dict) -> list[Finding]:
+        if len(self.history) and step <= self.history.step:  # the run rolled back (NaN guard): forget the future
+            self.history.truncate_after(step - 1)
         self.history.append(step, means)
         new = []
         for name, rule in RULES.items():

@@ -33,6 +33,13 @@ class SignalHistory:
             steps.append(int(step))
             values.append(value)
 
+    def truncate_after(self, step: int) -> None:
+        """Forget flushes newer than `step` (the run rolled back to it: NaN guard, auto-remedy)."""
+        kept = [(s, record) for s, record in zip(self.steps, self.records) if s <= step]
+        self.__init__()
+        for s, record in kept:
+            self.append(s, record)
+
     def __len__(self) -> int:
         return len(self.records)
 
