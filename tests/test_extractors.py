@@ -11,7 +11,7 @@ from ganforge.errors import GanforgeError
 from ganforge.metrics import extractors
 from ganforge.metrics.classifiers import digits_split_indices
 from ganforge.metrics.extractors import build_extractor, default_extractor_name, load_classifier, sha256_of
-from ganforge.metrics.fid_inception import FIDInceptionV3
+from ganforge.metrics.fid_inception import FIDInceptionV3, average_pool_without_padding
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
@@ -104,6 +104,8 @@ def test_default_extractor_names(digits):
     assert default_extractor_name(DATA.build({"name": "ring"})) is None
     if FASHION_MNIST.is_dir():
         assert default_extractor_name(DATA.build({"name": "fashion_mnist"})) == "fashion_classifier"
+        stacked_fashion = DATA.build({"name": "stacked", "base": "fashion_mnist", "size": 10})
+        assert default_extractor_name(stacked_fashion) == "fashion_classifier"
 
 
 def test_unknown_extractor_lists_choices():
@@ -201,6 +203,15 @@ def test_fid_inception_has_pytorch_fid_parameter_names_and_shapes():
     # torchvision's inception_v3 has 27,161,264 parameters; less its auxiliary head (3,326,696) and with a
     # 1008-way instead of 1000-way classifier (+16,392): 23,850,960.
     assert sum(p.numel() for p in model.parameters()) == 23_850_960
+
+
+def test_fid_quirks_pool_without_padding_and_max_pool_in_the_last_block():
+    # TensorFlow averages only existing pixels: a constant image stays constant up to the border,
+    # where zero padding counted in would give 4/9 in a corner and 6/9 along an edge.
+    pooled = average_pool_without_padding(torch.ones(1, 1, 4, 4))
+    assert torch.equal(pooled, torch.ones(1, 1, 4, 4))
+    model = FIDInceptionV3()
+    assert model.Mixed_7c.max_pool and not model.Mixed_7b.max_pool
 
 
 def test_fid_inception_state_dict_loads_through_the_file_path(tmp_path):
