@@ -1,7 +1,7 @@
 """Metrics, one file each; `METRICS` maps a name in `eval.metrics` / `ganforge evaluate --metrics` to it."""
 from ..registry import Registry
 
-METRICS = Registry("metric", injected=("generator", "data_source"))
+METRICS = Registry("metric", injected=("context",))
 
 from . import modes  # noqa: E402,F401  (register)
 from . import fid  # noqa: E402,F401  (register)
@@ -9,3 +9,4 @@ from . import kid  # noqa: E402,F401  (register)
 from . import inception_score  # noqa: E402,F401  (register)
 from . import prdc  # noqa: E402,F401  (register)
 from . import ndb  # noqa: E402,F401  (register)
+from . import stacked_modes  # noqa: E402,F401  (register)
