@@ -195,6 +195,8 @@ def test_ndb_counts_few_bins_for_one_distribution_and_all_for_disjoint_sets():
     lambda: feature_statistics(np.zeros((1, 3))),  # one sample has no covariance
     lambda: frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4)),
     lambda: kernel_inception_distance(np.zeros((10, 3)), np.zeros((10, 4))),
+    lambda: kernel_inception_distance(np.zeros((10, 3)), np.zeros((10, 3)), subsets=0),
+    lambda: inception_score(np.full((5, 2), 0.5), splits=10),  # fewer samples than splits
     lambda: inception_score(np.full((20, 3), 0.5)),  # rows do not sum to 1
     lambda: precision_recall_density_coverage(np.zeros((4, 2)), np.zeros((10, 2))),  # fewer than k_dc + 1 real
     lambda: number_of_different_bins(np.zeros((50, 2)), np.zeros((50, 2)), bins=100),

@@ -20,9 +20,9 @@ from .feature_matrix import feature_matrix
 
 def inception_score(probs, splits: int = 10) -> dict:
     """{"is": mean, "is_std": std} over `splits` parts of class probabilities [N, K] (rows sum to 1)."""
-    probs = feature_matrix(probs, "class probabilities", min_rows=max(splits, 1))
     if splits < 1:
         raise GanforgeError(f"inception score: splits must be at least 1, got {splits}")
+    probs = feature_matrix(probs, "class probabilities", min_rows=splits)
     if (probs < 0).any() or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-4):
         raise GanforgeError("class probabilities: expected non-negative rows that sum to 1 (softmax outputs)")
     scores = [_score(part) for part in np.array_split(probs, splits)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import GanforgeError
 from . import METRICS
 from .feature_matrix import feature_matrix, same_width
 
@@ -23,6 +24,8 @@ BLOCK_ROWS = 1024
 
 def kernel_inception_distance(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> dict:
     """{"kid": mean, "kid_std": std} of the unbiased MMD² over random equal-size subsets."""
+    if subsets < 1 or subset_size < 2:
+        raise GanforgeError(f"kid: expected subsets ≥ 1 and subset_size ≥ 2, got {subsets} and {subset_size}")
     real, fake = feature_matrix(real, "real features", 2), feature_matrix(fake, "fake features", 2)
     same_width(real, fake, ("real features", "fake features"))
     size = min(subset_size, len(real), len(fake))
