@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from ganforge.config import load_config, preset_names
+from ganforge.data import DATA
 from ganforge.sampling import sampling_generator
 from ganforge.train.state import build_state
 
@@ -23,7 +24,7 @@ def test_best_presets_are_listed_and_load_under_their_own_names():
 
 
 def test_ring_best_is_pacgans_ring_eight_modes_on_the_unit_circle_with_std_001():
-    data = build_state(load_config("ring_best", ["train.steps=1"])).data
+    data = DATA.build(load_config("ring_best").data.model_dump())
     angles = torch.atan2(data.centres[:, 1], data.centres[:, 0]) % (2 * math.pi)
     assert torch.allclose(data.centres.norm(dim=1), torch.ones(8), atol=1e-6)
     assert torch.allclose(angles.sort().values, torch.arange(8) * math.pi / 4, atol=1e-6)  # 45° apart
@@ -31,7 +32,7 @@ def test_ring_best_is_pacgans_ring_eight_modes_on_the_unit_circle_with_std_001()
 
 
 def test_grid_best_is_pacgans_grid_twenty_five_modes_at_even_coordinates_with_std_005():
-    data = build_state(load_config("grid_best", ["train.steps=1"])).data
+    data = DATA.build(load_config("grid_best").data.model_dump())
     expected = {(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
     assert {tuple(round(v) for v in centre.tolist()) for centre in data.centres} == expected
     assert torch.allclose(data.centres, data.centres.round(), atol=1e-6)
