@@ -1,19 +1,20 @@
-"""D too weak or stuck: D outputs ≈ 0.5 for everything while the samples stay poor.
+"""D too weak or stuck: D cannot tell real from fake (D(x) ≈ 0.5) while the samples stay poor.
 
 D at chance is also where a *converged* GAN ends (Goodfellow et al. 2014, Prop. 1), so chance-level
 D alone is not a failure: the rule also needs the samples to be far from the data
 (samples/nn_ratio, or the share of high-quality points on a mixture) and not improving, for a
-sustained window.
+sustained window. D(G(z)) is not required to be 0.5: a D that barely learns can be fooled
+outright (D(G(z)) → 1) as G exploits it, and G's samples may then drift far off the data.
 """
 from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext, off_data
+from .context import RuleContext
 from .progress import improving
 
 NAME = "d_weak"
-CHANCE_BAND = 0.1  # |D(x) − 0.5| and |D(G(z)) − 0.5| below 0.1
+CHANCE_BAND = 0.1  # |D(x) − 0.5| below 0.1
 CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
 POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
@@ -21,11 +22,11 @@ HELD_SHARE = 0.8
 
 
 def at_chance(history: SignalHistory, flushes: int) -> float:
+    """Share of the last `flushes` flushes where D's verdict on real data is a coin toss and it separates nothing."""
     real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
-    fake = abs(history.values("d/fake", flushes) - 0.5) < CHANCE_BAND
     accuracy = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
-    n = min(len(real), len(fake), len(accuracy))
-    return float((real[-n:] & fake[-n:] & accuracy[-n:]).mean()) if n else 0.0
+    n = min(len(real), len(accuracy))
+    return float((real[-n:] & accuracy[-n:]).mean()) if n else 0.0
 
 
 def poor_samples(history: SignalHistory, probes: int) -> bool:
@@ -43,8 +44,8 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
         return None
     if at_chance(history, window) < HELD_SHARE or not poor_samples(history, context.probes(window)):
         return None
-    if improving(history, window) or off_data(history, context, context.probes(window)):
-        return None  # G still improving: slow but healthy; samples off the data: divergence's finding
+    if improving(history, window):
+        return None  # D at chance while G keeps improving: a slow but healthy run
     long = 2 * window
     severe = len(history) >= long and at_chance(history, long) >= HELD_SHARE and poor_samples(history, context.probes(long))
     evidence = {name: history.median(name, window) for name in ("d/real", "d/fake", "d/accuracy", "loss/d")}

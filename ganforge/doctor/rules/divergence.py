@@ -21,7 +21,7 @@ from .context import RuleContext, off_data
 
 NAME = "divergence"
 GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healthy runs: 2-10×)
-GRAD_FLOOR = 10.0  # ...and ≥10 in absolute terms, so a tiny initial norm growing is not an explosion
+GRAD_FLOOR = 100.0  # ...and ≥100: healthy DCGAN runs on digits reach 75 from a first-window median of ~9
 LOSS_CEILING = 20.0  # a BCE/hinge loss of 20 means logits of ±20 (healthy: below log 4 ≈ 1.4 to ~5)
 REPEATED_BLOWUPS = 3  # flushes with a loss past the ceiling, in 3 windows: not a one-off spike
 NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
