@@ -122,3 +122,16 @@ def test_an_error_finding_requests_a_remedy_only_when_auto_remedy_is_active(tmp_
     live(5, {"loss/d": float("nan")})
     assert state.extras[remedy.REQUEST].rule == "divergence"
     assert state.extras["doctor_status"] == "doctor: ERROR divergence (step 5)"
+
+
+def test_a_resumed_run_reports_the_findings_of_an_uninterrupted_one(failing_run, tmp_path):
+    """The doctor's memory is rebuilt from stats.jsonl on resume: nothing repeated, nothing missed."""
+    raw = ring_raw(lr=0.05)
+    raw["train"]["steps"] = 100
+    run, _ = run_tiny(tmp_path, raw)
+    config = validate({**raw, "train": {**raw["train"], "steps": 200}})
+    train(config, RunDir.open(run.path), resume=True, quiet=True)
+    resumed = (run.path / "doctor.jsonl").read_text().splitlines()
+    uninterrupted = (failing_run.path / "doctor.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in resumed] == [json.loads(line)["step"] for line in uninterrupted]
+    assert resumed == uninterrupted

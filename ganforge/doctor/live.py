@@ -13,8 +13,7 @@ import time
 
 from ..train import distributed
 from . import remedy
-from ..train.stats import read_stats
-from .doctor import Doctor, DoctorWriter
+from .doctor import Doctor, DoctorWriter, read_stats_lenient
 from .finding import Finding
 from .sample_stats import SampleProbe, heldout_source_for
 
@@ -34,7 +33,7 @@ class LiveDoctor:
         """On resume: rebuild the doctor's memory from stats.jsonl, without printing what it already said."""
         if not run.stats.is_file():
             return
-        for record in read_stats(run.stats):
+        for record in read_stats_lenient(run.stats):
             if int(record["step"]) <= step:
                 self.doctor.observe(int(record["step"]), record)
                 self.last_probe_step = int(record["step"]) if "samples/diversity" in record else self.last_probe_step

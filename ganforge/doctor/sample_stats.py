@@ -44,6 +44,8 @@ class SampleProbe:
     def __init__(self, state, heldout_source=None):
         data = state.data
         self.size = IMAGE_PROBE_SIZE if data.is_image else POINT_PROBE_SIZE
+        if hasattr(data, "__len__"):
+            self.size = min(self.size, len(data))  # a tiny dataset: each real row once (repeats would be "duplicates")
         generator = torch.Generator().manual_seed(PROBE_SEED)
         self.z = state.G.sample_latent(self.size, generator=generator).to(state.device)
         self.real, labels = data.batch(0, self.size, PROBE_SEED)
