@@ -7,8 +7,11 @@ clearing; every piece of advice must be a valid config change.
 import json
 import math
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from conftest import tiny_ring_raw
@@ -19,6 +22,7 @@ from ganforge.doctor.doctor import Doctor, DoctorWriter
 from ganforge.doctor.finding import Advice, Finding
 from ganforge.doctor.rules import RULES, d_overfitting
 from ganforge.doctor.rules.context import RuleContext
+from ganforge.doctor.sample_stats import POINT_PROBE_SIZE, PROBE_SEED, SampleProbe
 from ganforge.doctor.signals import SignalHistory
 
 HEALTHY = {"loss/d": 1.30, "loss/g": 0.85, "d/real": 0.53, "d/fake": 0.47, "d/real_logit": 0.12,
@@ -226,3 +230,44 @@ def test_astronomical_losses_on_two_flushes_are_an_error_without_warm_up():
     doctor = run_doctor(trace(9, lambda f: {"loss/g": 1796.0 * f, "grad/d": 191.0} if f >= 8 else {}))
     assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 90)]
     assert doctor.findings[0].evidence == {"loss/g": pytest.approx(16164.0)}
+
+
+class FixedOutput(torch.nn.Module):
+    """A stand-in G whose samples are given rows of `x` (or all row 0, when `constant`)."""
+
+    def __init__(self, x, constant=False):
+        super().__init__()
+        self.x, self.constant = x, constant
+
+    def sample_latent(self, n, device="cpu", generator=None):
+        return torch.arange(n, dtype=torch.float32)[:, None]  # z = the row to return (generate() works in chunks)
+
+    def forward(self, z, labels=None):
+        rows = z[:, 0].long()
+        return self.x[torch.zeros_like(rows)] if self.constant else self.x[rows]
+
+
+class FirstCoordinate(torch.nn.Module):
+    def forward(self, x, labels=None):
+        return x[:, 0]
+
+
+def probe_with(generator_for):
+    data = DATA.build({"name": "ring"})
+    real, _ = data.batch(0, POINT_PROBE_SIZE, PROBE_SEED)
+    state = SimpleNamespace(G=FixedOutput(real), D=FirstCoordinate(), data=data, fixed_labels=None, device="cpu")
+    probe = SampleProbe(state)
+    state.G = generator_for(real)
+    return probe(state), real
+
+
+def test_sample_probe_on_a_copy_of_the_data_and_on_a_single_point():
+    copy, real = probe_with(FixedOutput)
+    assert copy["samples/diversity"] == pytest.approx(1.0) and copy["samples/std"] == pytest.approx(1.0)
+    assert copy["samples/nn_ratio"] == 0.0 and copy["samples/offset"] == 0.0
+    assert copy["samples/modes"] == 8 and copy["samples/high_quality"] > 0.97  # 1 − e^{−9/2} ≈ 0.989 within 3σ
+    assert copy["samples/near_duplicates"] == pytest.approx(0.01, abs=0.002)  # the 1st percentile, by definition
+    assert copy["d/train_real"] == pytest.approx(float(real[:, 0].sign().mean()))
+    point, _ = probe_with(lambda real: FixedOutput(real, constant=True))
+    assert point["samples/diversity"] == 0.0 and point["samples/near_duplicates"] == 1.0 and point["samples/std"] == 0.0
+    assert point["samples/modes"] <= 1

@@ -54,7 +54,8 @@ class SampleProbe:
         real_distances = pair_distances(self.real_flat)
         self.real_mean_distance = float(real_distances.mean())
         self.duplicate_radius = float(torch.quantile(real_distances, 0.01))
-        self.real_nn = float(nearest_distances(self.real_flat, self.real_flat, exclude_self=True).median())
+        nearest_real = float(nearest_distances(self.real_flat, self.real_flat, exclude_self=True).median())
+        self.real_nn = max(nearest_real, 1e-3 * self.real_mean_distance)  # a dataset of repeated images has 0 here
         self.real_std = float(self.real_flat.std(dim=0).mean())
         self.heldout = heldout_batch(data, heldout_source, self.size)
 
@@ -63,7 +64,7 @@ class SampleProbe:
         fake = generate(state.G, self.z, self.labels).flatten(1).float()
         pairs, nearest = pair_distances(fake), float(nearest_distances(fake, self.real_flat).median())
         stats = {"samples/diversity": float(pairs.mean()) / max(self.real_mean_distance, 1e-12),
-                 "samples/near_duplicates": float((pairs < self.duplicate_radius).float().mean()),
+                 "samples/near_duplicates": float((pairs <= self.duplicate_radius).float().mean()),
                  "samples/nn_ratio": nearest / max(self.real_nn, 1e-12),
                  "samples/offset": nearest / max(self.real_mean_distance, 1e-12),
                  "samples/std": float(fake.std(dim=0).mean()) / max(self.real_std, 1e-12)}
