@@ -271,3 +271,21 @@ def test_sample_probe_on_a_copy_of_the_data_and_on_a_single_point():
     point, _ = probe_with(lambda real: FixedOutput(real, constant=True))
     assert point["samples/diversity"] == 0.0 and point["samples/near_duplicates"] == 1.0 and point["samples/std"] == 0.0
     assert point["samples/modes"] <= 1
+
+
+def test_diagnose_run_replays_stats_and_tolerates_plugins_registered_by_a_script(tmp_path):
+    from ganforge.doctor.doctor import diagnose_run
+
+    raw = ring_config().to_dict()
+    raw["plugins"] = [{"name": "loss_spike", "at": [100]}]  # the doctor suite registers this one itself
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(raw))
+    records = trace(30, lambda f: {"loss/d": math.nan} if f == 25 else {})
+    (tmp_path / "stats.jsonl").write_text("".join(json.dumps({"step": step, **means}) + "\n" for step, means in records)
+                                          + '{"step": 310, "loss')  # a torn last line, as from a running process
+    assert [(f.rule, f.severity, f.step) for f in diagnose_run(tmp_path)] == [("divergence", "error", 250)]
+
+
+def test_huge_critic_values_are_not_a_blow_up_for_a_wasserstein_critic():
+    huge = lambda f: {"loss/d": -5000.0, "loss/g": 5000.0} if f >= 5 else {}  # noqa: E731
+    assert run_doctor(trace(8, huge)).findings[0].rule == "divergence"
+    assert run_doctor(trace(8, huge), ring_config(loss={"name": "wasserstein"})).findings == []

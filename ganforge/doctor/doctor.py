@@ -77,8 +77,6 @@ class DoctorWriter(JsonlWriter):
 
 def diagnose_run(run_dir) -> list[Finding]:
     """Replay a run's stats.jsonl through a fresh doctor; every finding it would have emitted live."""
-    from ..config import load_config
-
     run_path = Path(run_dir)
     stats, config_file = run_path / "stats.jsonl", run_path / "config.yaml"
     if not run_path.is_dir():
@@ -86,11 +84,26 @@ def diagnose_run(run_dir) -> list[Finding]:
     for needed in (stats, config_file):
         if not needed.is_file():
             raise GanforgeError(f"{needed}: missing; is {run_path} a ganforge run directory?")
-    config = load_config(config_file)
+    config = run_config(config_file)
     doctor = Doctor(config, data_source_or_none(config))
     for record in read_stats_lenient(stats):
         doctor.observe(int(record["step"]), record)
     return doctor.findings
+
+
+def run_config(path: Path):
+    """The run's config; plugins this process does not know (registered by a script) are left out."""
+    from ..config import ConfigError, load_config, read_yaml, validate
+    from ..plugins import PLUGINS
+
+    try:
+        return load_config(path)
+    except ConfigError:
+        raw, stem = read_yaml(path)
+        raw.setdefault("name", stem)
+        raw["plugins"] = [spec for spec in raw.get("plugins") or []
+                          if isinstance(spec, dict) and spec.get("name") in PLUGINS.names()]
+        return validate(raw)
 
 
 def data_source_or_none(config):

@@ -8,8 +8,9 @@
 - Classifier losses (BCE, hinge) of 20 or more mean logits of ±20: sustained, or blowing up
   again and again (three separate flushes in a long window; one harmless spike is one flush).
 - Samples off the data: the median samples/offset over several probes past the threshold in
-  context.py (1 for images: further from every real point than real points are from each other), samples/nn_ratio several times worse than its best so
-  far, or images pinned at ±1.
+  context.py (1 for images: further from every real point than real points are from each other)
+  after having been on the data, or for 4 windows (a healthy G starts as a blob off the data), samples/nn_ratio (images) several times worse than its
+  best so far, or images pinned at ±1.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healt
 GRAD_FLOOR = 100.0  # ...and ≥100: healthy DCGAN runs on digits reach 75 from a first-window median of ~9
 LOSS_CEILING = 20.0  # a BCE/hinge loss of 20 means logits of ±20 (healthy: below log 4 ≈ 1.4 to ~5)
 REPEATED_BLOWUPS = 3  # flushes with a loss past the ceiling, in 3 windows: not a one-off spike
+OFF_DATA_PATIENCE = 4  # × window: samples that were never on the data count only after this long
 NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
 NOISE_FLOOR = 3.0  # ...and ≥3
 SATURATION = 0.5  # images: half of all values at |x| > 0.99
@@ -44,12 +46,16 @@ def nonfinite_finding(history: SignalHistory) -> Finding | None:
     return Finding(history.step, NAME, "error", f"non-finite values in {names}", evidence)
 
 
-def extreme_finding(history: SignalHistory) -> Finding | None:
-    """Losses or gradient norms beyond any working run's on the last two flushes."""
+def extreme_finding(history: SignalHistory, context: RuleContext) -> Finding | None:
+    """Losses (classifier losses only: a Wasserstein critic's values have no natural scale) or
+    gradient norms beyond any working run's on the last two flushes."""
     if len(history) < 2:
         return None
     evidence = {}
-    for name, limit in (("loss/d", EXTREME_LOSS), ("loss/g", EXTREME_LOSS), ("grad/d", EXTREME_GRAD), ("grad/g", EXTREME_GRAD)):
+    limits = [("grad/d", EXTREME_GRAD), ("grad/g", EXTREME_GRAD)]
+    if context.classifier:
+        limits += [("loss/d", EXTREME_LOSS), ("loss/g", EXTREME_LOSS)]
+    for name, limit in limits:
         last_two = history.values(name, 2)
         if len(last_two) == 2 and bool((np.abs(last_two) >= limit).all()):
             evidence[name] = float(last_two[-1])
@@ -91,11 +97,21 @@ def repeated_blowups(history: SignalHistory, context: RuleContext) -> dict:
     return {"loss_blowups": int(blown.sum())} if blown.sum() >= REPEATED_BLOWUPS else {}
 
 
+def left_the_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
+    """Samples off the data on the last probes, after having been on it, or for a long time (G's first
+    blob of samples sits off the data too, for a few hundred steps of a healthy run)."""
+    if not off_data(history, context, probes):
+        return False
+    earlier = history.values("samples/offset")[:-probes]
+    was_on_data = len(earlier) and float(np.nanmin(earlier)) < context.off_data / 2
+    return bool(was_on_data) or len(history) >= OFF_DATA_PATIENCE * context.window
+
+
 def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> dict:
     found = {}
-    if off_data(history, context, probes):
+    if left_the_data(history, context, probes):
         found["samples/offset"] = history.median("samples/offset", probes)
-    ratios = history.values("samples/nn_ratio")
+    ratios = history.values("samples/nn_ratio") if context.is_image else np.zeros(0)  # 2-D: too noisy (σ = 0.01)
     if len(ratios) > probes:
         best, recent = ratios[:-probes].min(), ratios[-probes:]
         if bool(((recent >= NOISE_GROWTH * best) & (recent >= NOISE_FLOOR)).all()):
@@ -107,7 +123,7 @@ def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> di
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
-    finding = nonfinite_finding(history) or extreme_finding(history)
+    finding = nonfinite_finding(history) or extreme_finding(history, context)
     if finding or len(history) < 2 * context.window:
         return finding
     probes = context.probes(context.window) + 1
