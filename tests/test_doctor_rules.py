@@ -289,3 +289,17 @@ def test_huge_critic_values_are_not_a_blow_up_for_a_wasserstein_critic():
     huge = lambda f: {"loss/d": -5000.0, "loss/g": 5000.0} if f >= 5 else {}  # noqa: E731
     assert run_doctor(trace(8, huge)).findings[0].rule == "divergence"
     assert run_doctor(trace(8, huge), ring_config(loss={"name": "wasserstein"})).findings == []
+
+
+def test_signal_history_statistics_on_hand_made_series():
+    history = SignalHistory()
+    for flush in range(1, 21):
+        history.append(flush * 10, {"trend": 2.0 * flush, "cycle": (-1.0) ** flush, "spiky": 100.0 if flush == 20 else 1.0})
+    history.append(210, {"trend": "nan"})  # stats.jsonl writes NaN as a string
+    assert history.slope("trend", 20) == pytest.approx(0.2)  # 2 per flush of 10 steps
+    assert history.median("spiky", 10) == 1.0 and history.quantile("spiky", 0.75, 10) == 1.0
+    assert history.crossings("cycle", 10) == 9 and history.crossings("trend", 10) == 1
+    assert history.autocorrelation("cycle", 1, 20) == pytest.approx(-0.95)  # Σ over 19 lagged pairs ÷ 20 squares
+    assert list(history.nonfinite()) == ["trend"] and history.latest("cycle") == 1.0
+    history.truncate_after(100)
+    assert history.step == 100 and len(history) == 10 and history.nonfinite() == {}

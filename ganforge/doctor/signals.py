@@ -109,22 +109,6 @@ class SignalHistory:
             found.update({name: value for name, value in record.items() if not math.isfinite(value)})
         return found
 
-    def steps_held(self, name: str, predicate) -> int:
-        """Flushes in a row, ending at the latest one carrying `name`, whose value satisfies `predicate`."""
-        count = 0
-        for value in self.values(name)[::-1]:
-            if not predicate(value):
-                break
-            count += 1
-        return count
-
-    def best(self, name: str, lower_is_better: bool = True, before: int | None = None) -> float:
-        values = self.values(name)
-        values = finite(values[:before] if before is not None else values)
-        if not len(values):
-            return math.nan
-        return float(values.min() if lower_is_better else values.max())
-
 
 def finite(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values)]
