@@ -135,3 +135,12 @@ def test_a_resumed_run_reports_the_findings_of_an_uninterrupted_one(failing_run,
     uninterrupted = (failing_run.path / "doctor.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in resumed] == [json.loads(line)["step"] for line in uninterrupted]
     assert resumed == uninterrupted
+
+
+def test_report_html_shows_advice_as_changes_not_dicts(failing_run, tmp_path):
+    from ganforge.report.html import write_report
+
+    html = write_report(failing_run.path, tmp_path / "report.html").read_text()
+    first = json.loads((failing_run.path / "doctor.jsonl").read_text().splitlines()[0])
+    change = first["advice"][0].get("override") or f"add plugin {{name: {first['advice'][0]['plugin']['name']}"
+    assert change in html and "{&#x27;override&#x27;" not in html and "{'override'" not in html
