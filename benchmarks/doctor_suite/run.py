@@ -65,6 +65,7 @@ class SuiteRun:
     findings: list = field(default_factory=list)  # warn/error findings, in order
     fid: float | None = None
     remedy: dict = field(default_factory=dict)  # outcome, fid, actions of the doctor.auto run
+    present: bool = False  # its run directory exists (trained now or before)
 
     @property
     def first_alarm(self):
@@ -311,8 +312,9 @@ def evaluate(run: SuiteRun, out: Path, train_now: bool, remedy: bool) -> None:
     elif (directory / "suite.json").is_file():
         run.outcome = json.loads((directory / "suite.json").read_text())
     if not (directory / "stats.jsonl").is_file():
-        print(f"{run.name}: no run in {directory}; skipped", flush=True)
+        print(f"{run.name}: no run in {directory}; left out of the scores", flush=True)
         return
+    run.present = True
     run.findings = alarms(directory)
     first = run.first_alarm
     print(f"{run.name} [{run.label}]: " + ("no warn/error finding" if first is None else
@@ -344,9 +346,13 @@ def main() -> None:
     remedy = not (args.no_remedy or args.rediagnose)
     for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: they are the remedy's reference
         evaluate(run, args.out, train_now=not args.rediagnose, remedy=remedy)
+    missing = [r.name for r in runs if not r.present]
+    runs = [r for r in runs if r.present]
     healthy_fid = {r.dataset: r.fid for r in runs if r.label == "healthy" and r.fid is not None
                    and r.name == f"{r.dataset}_healthy"}
     text = markdown(runs, healthy_fid, remedy)
+    if missing:
+        text += f"\n\nNot yet run, so not scored: {', '.join(missing)}."
     print(text)
     if args.only is None:  # a partial run must not overwrite the suite's published table
         write_section(SECTION, text)
