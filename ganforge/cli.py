@@ -143,10 +143,22 @@ def command_resume(args) -> int:
 
     run = RunDir.open(args.run_dir)
     config = load_config(run.config, args.overrides)
+    continue_with(run, load_config(run.config), config)
     train(config, run, resume=True, quiet=args.quiet)
     if distributed.is_main():
         print(f"done: {run.path}")
     return 0
+
+
+def continue_with(run, previous, config) -> None:
+    """`resume` with changed optimiser settings or plugins: re-save the newest checkpoint for them (else they'd be ignored)."""
+    from .train import distributed
+    from .train.checkpoint import latest_checkpoint, list_checkpoints
+    from .train.reconfigure import convert_checkpoint, optimisation_changed
+
+    if distributed.is_main() and list_checkpoints(run.checkpoints) and optimisation_changed(previous, config):
+        convert_checkpoint(latest_checkpoint(run.checkpoints), previous, config)
+        print(f"continuing with the changed optim/plugins settings (the original checkpoint is kept as *.before-reconfigure)")
 
 
 def command_sample(args) -> int:

@@ -108,3 +108,26 @@ def test_without_auto_a_finding_never_stops_training(tmp_path, monkeypatch):
     run = RunDir.create(tmp_path, path=tmp_path / "run")
     state = remedy.train_with_remedies(config(auto=False), run, quiet=True)
     assert state.step == 30 and not (run.checkpoints / "abandoned-1").exists()
+
+
+def test_resume_with_a_new_learning_rate_uses_it(tmp_path):
+    from ganforge.cli import main
+
+    cfg = config()
+    run = trained(tmp_path, cfg)
+    before = read_checkpoint(checkpoint_path(run.checkpoints, 30))
+    assert main(["resume", str(run.path), "train.steps=31", "optim.d.lr=0.001", "--quiet"]) == 0
+    converted = read_checkpoint(run.checkpoints / "step-00000030.pt")
+    assert converted["opt_d"]["param_groups"][0]["lr"] == 0.001  # what step 31 was taken with
+    for name, tensor in before["discriminator"].items():
+        assert torch.equal(tensor, converted["discriminator"][name])
+    assert (run.checkpoints / "step-00000030.pt.before-reconfigure").exists()
+    assert read_checkpoint(run.checkpoints / "step-00000031.pt")["opt_d"]["param_groups"][0]["lr"] == 0.001
+
+
+def test_resume_that_changes_the_nets_is_a_clear_error(tmp_path, capsys):
+    from ganforge.cli import main
+
+    run = trained(tmp_path, config())
+    assert main(["resume", str(run.path), "discriminator.width=32", "--quiet"]) == 2
+    assert "does not match this run's config" in capsys.readouterr().err

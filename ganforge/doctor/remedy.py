@@ -12,8 +12,8 @@ at once (writing a checkpoint as at any stop) and returns here. One remedy:
    sample grids to `samples/abandoned-<k>/`, and a copy of stats.jsonl and eval.jsonl as
    `<name>.abandoned-<k>.jsonl` before they are cut back to the rollback step;
 3. applies the first advice item not tried before (a dotted override, or a plugin appended to
-   `plugins:`), writes the new config.yaml, and re-saves the rollback checkpoint in the new
-   config's layout (optimiser settings from the new config, new plugins starting fresh);
+   `plugins:`), writes the new config.yaml, and re-saves the rollback checkpoint for it
+   (ganforge/train/reconfigure.py: optimiser settings from the new config, new plugins fresh);
 4. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it;
 5. resumes. After `doctor.max_attempts` remedies, or when no advice is left, it records that it
    gives up and training runs to the end with the last config.
@@ -25,7 +25,8 @@ import shutil
 from pathlib import Path
 
 from ..config import Config, apply_overrides, save_config, validate
-from ..train.checkpoint import atomic_save, capture, checkpoint_path, list_checkpoints, read_checkpoint
+from ..train.checkpoint import checkpoint_path, list_checkpoints
+from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
@@ -103,38 +104,6 @@ def set_aside(run: RunDir, to_step: int, attempt: int) -> None:
         if log.exists():
             shutil.copyfile(log, log.with_name(f"{log.stem}.abandoned-{attempt}.jsonl"))
             JsonlWriter(log).truncate_after(to_step)
-
-
-def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
-    """Re-save `path` for `config`: same weights, optimiser moments and RNG; new hyper-parameters; new plugins fresh."""
-    from ..train.state import build_state
-
-    old = read_checkpoint(path)
-    shutil.copyfile(path, path.with_name(path.name + ".before-remedy"))
-    state = build_state(config)
-    state.G.load_state_dict(old["generator"])
-    state.D.load_state_dict(old["discriminator"])
-    for optimizer, saved, settings in ((state.opt_g, old["opt_g"], config.optim.g), (state.opt_d, old["opt_d"], config.optim.d)):
-        optimizer.load_state_dict(saved)
-        for group in optimizer.param_groups:
-            _apply_settings(group, settings)
-    old_plugins = dict(zip((spec.name for spec in previous.plugins), old["plugins"]))
-    for spec, plugin in zip(config.plugins, state.plugins):
-        if spec.name in old_plugins:
-            plugin.load_state_dict(old_plugins[spec.name])
-    state.step, state.batches_drawn = old["step"], old["batches_drawn"]
-    new = capture(state)
-    new["rng"] = old["rng"]
-    atomic_save(new, path)
-
-
-def _apply_settings(group: dict, settings) -> None:
-    group["lr"] = settings.lr
-    group["weight_decay"] = settings.weight_decay
-    if "betas" in group:
-        group["betas"] = tuple(settings.betas)
-    if "momentum" in group:
-        group["momentum"] = settings.momentum
 
 
 def previous_attempts(run: RunDir) -> tuple[int, set[str]]:

@@ -1,0 +1,62 @@
+"""Re-save a checkpoint for a changed config: the same run, continued with other hyper-parameters.
+
+Used by `ganforge resume RUN optim.d.lr=1e-4 ...` and by the doctor's auto-remedy. A plain
+resume restores the optimisers' own saved settings (learning rates included), so without this a
+changed `optim.*` would be silently ignored. Kept: G's and D's weights, the optimisers' moments
+(when the optimiser kind is unchanged), the plugins' state matched by name, the step, the data
+position and the random state. New: the optimiser settings of the new config; a plugin that was
+not on before starts fresh. A change to the nets themselves (width, spectral norm, packing) cannot
+reuse the weights: that is a CheckpointError saying to start a new run. The original file is kept
+next to the new one as `<name>.before-reconfigure`.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..config import Config
+from ..errors import CheckpointError
+from .checkpoint import atomic_save, capture, read_checkpoint
+
+
+def optimisation_changed(previous: Config, config: Config) -> bool:
+    return previous.optim != config.optim or previous.plugins != config.plugins
+
+
+def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
+    from .state import build_state
+
+    old = read_checkpoint(path)
+    state = build_state(config)
+    try:
+        state.G.load_state_dict(old["generator"])
+        state.D.load_state_dict(old["discriminator"])
+    except RuntimeError as error:
+        summary = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{path}: the new config changes the nets, so this run cannot continue with it "
+                              f"(start a new run): {summary}") from None
+    for name in ("g", "d"):
+        _carry_optimizer(getattr(state, f"opt_{name}"), old[f"opt_{name}"], getattr(previous.optim, name),
+                         getattr(config.optim, name))
+    old_plugins = dict(zip((spec.name for spec in previous.plugins), old["plugins"]))
+    for spec, plugin in zip(config.plugins, state.plugins):
+        if spec.name in old_plugins:
+            plugin.load_state_dict(old_plugins[spec.name])
+    state.step, state.batches_drawn = old["step"], old["batches_drawn"]
+    new = capture(state)
+    new["rng"] = old["rng"]
+    shutil.copyfile(path, path.with_name(path.name + ".before-reconfigure"))
+    atomic_save(new, path)
+
+
+def _carry_optimizer(optimizer, saved: dict, before, after) -> None:
+    """The saved moments when the optimiser kind is the same; the new config's settings in every case."""
+    if before.name == after.name:
+        optimizer.load_state_dict(saved)
+    for group in optimizer.param_groups:
+        group["lr"] = after.lr
+        group["weight_decay"] = after.weight_decay
+        if "betas" in group:
+            group["betas"] = tuple(after.betas)
+        if "momentum" in group:
+            group["momentum"] = after.momentum
