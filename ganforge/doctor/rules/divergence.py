@@ -9,7 +9,9 @@
   again and again (three separate flushes in a long window; one harmless spike is one flush).
 - Samples off the data: the median samples/offset over several probes past the threshold in
   context.py (1 for images: further from every real point than real points are from each other)
-  after having been on the data, or for 4 windows (a healthy G starts as a blob off the data), samples/nn_ratio (images) several times worse than its
+  after having been on the data, or for 4 windows while heading away (offset up 1.5× within the last two
+  windows; a healthy G starts as a blob off the data, a weak-D or cycling G hovers off it), unless
+  the samples have collapsed (median diversity under 0.5: mode collapse's finding); samples/nn_ratio (images) several times worse than its
   best so far, or images pinned at ±1.
 """
 from __future__ import annotations
@@ -25,11 +27,13 @@ GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healt
 GRAD_FLOOR = 100.0  # ...and ≥100: healthy DCGAN runs on digits reach 75 from a first-window median of ~9
 LOSS_CEILING = 20.0  # a BCE/hinge loss of 20 means logits of ±20 (healthy: below log 4 ≈ 1.4 to ~5)
 REPEATED_BLOWUPS = 3  # flushes with a loss past the ceiling, in 3 windows: not a one-off spike
-OFF_DATA_PATIENCE = 4  # × window: samples that were never on the data count only after this long
+OFF_DATA_PATIENCE = 4  # × window: samples that were never on the data count only after this long...
+OFFSET_GROWTH = 1.5  # ...and while heading away: offset 1.5× higher over the last two windows' probes
 NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
 NOISE_FLOOR = 3.0  # ...and ≥3
 SATURATION = 0.5  # images: half of all values at |x| > 0.99
 HELD_SHARE = 0.8
+COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY
 EXTREME_LOSS = 1e3  # no GAN loss is 1000 while training works: BCE at 1000 means logits of ±1000
 EXTREME_GRAD = 1e4  # healthy runs measured: gradient norms up to ~75 (DCGAN D on digits)
 
@@ -104,12 +108,30 @@ def left_the_data(history: SignalHistory, context: RuleContext, probes: int) -> 
         return False
     earlier = history.values("samples/offset")[:-probes]
     was_on_data = len(earlier) and float(np.nanmin(earlier)) < context.off_data / 2
-    return bool(was_on_data) or len(history) >= OFF_DATA_PATIENCE * context.window
+    return bool(was_on_data) or (len(history) >= OFF_DATA_PATIENCE * context.window and moving_away(history, 2 * probes))
+
+
+def moving_away(history: SignalHistory, probes: int) -> bool:
+    """samples/offset's later probes at least OFFSET_GROWTH× its earlier ones: samples that never reached the data
+    diverge only when they head away; a G hovering off the data (a weak D, a cycle) is another rule's finding."""
+    values = history.values("samples/offset", probes)
+    values = values[np.isfinite(values)]
+    if len(values) < 4:
+        return False
+    half = len(values) // 2
+    return float(np.median(values[half:])) >= OFFSET_GROWTH * float(np.median(values[:half]))
+
+
+def collapsed(history: SignalHistory, probes: int) -> bool:
+    """Median samples/diversity of the last probes under half the data's: a collapsed G wandering off the data
+    is mode collapse's finding, not divergence (diverging samples spread out: diversity ≫ 1)."""
+    diversity = history.values("samples/diversity", probes)
+    return len(diversity) > 0 and float(np.nanmedian(diversity)) < COLLAPSED_DIVERSITY
 
 
 def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> dict:
     found = {}
-    if left_the_data(history, context, probes):
+    if left_the_data(history, context, probes) and not collapsed(history, probes):
         found["samples/offset"] = history.median("samples/offset", probes)
     ratios = history.values("samples/nn_ratio") if context.is_image else np.zeros(0)  # 2-D: too noisy (σ = 0.01)
     if len(ratios) > probes:

@@ -4,7 +4,9 @@ Read from the sample probe: samples/diversity (mean pair distance ÷ the data's)
 many near-duplicate pairs, or on a Gaussian mixture fewer than half the modes captured while
 the samples that exist sit on modes. Held over several probes in a row, with the diversity not
 rising (a G at initialisation starts with little spread and spreads out: that is not collapse).
-Samples that have left the data altogether are divergence's finding, not ours.
+Samples that have left the data altogether are divergence's finding, not ours, unless they
+have shrunk to one point (most pairs near-duplicates): a G that maps every z to one point has
+collapsed wherever that point sits, whether on a mode, between modes, or chased round the plane.
 """
 from __future__ import annotations
 
@@ -22,19 +24,25 @@ DUPLICATES = 0.2  # 20% of pairs closer than the data's 1st-percentile pair dist
 MODE_SHARE = 0.5  # mixtures: fewer than half the modes captured...
 ON_MODES = 0.3  # ...while at least 30% of the samples are high-quality (on some mode)
 WARMUP = 2  # × window flushes before judging
+ONE_POINT = 0.5  # most pairs near-duplicates: the samples are one point
 
 
 def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int) -> np.ndarray:
     """Per probe (the last `probes`): collapsed and still on the data."""
     diversity = history.values("samples/diversity", probes)
-    flags = diversity < LOW_DIVERSITY
-    flags |= history.values("samples/near_duplicates", probes)[-len(flags):] > DUPLICATES
+    duplicates = history.values("samples/near_duplicates", probes)[-len(diversity):]
+    flags = (diversity < LOW_DIVERSITY) | (duplicates > DUPLICATES)
     if context.modes and history.has("samples/modes"):
+        # few modes counts only with points on the modes: a blurry early sampler also covers few modes
         quality = history.values("samples/high_quality", probes)[-len(flags):]
         flags |= (history.values("samples/modes", probes)[-len(flags):] < MODE_SHARE * context.modes) & (quality >= ON_MODES)
-        flags &= quality >= ON_MODES / 3  # a mixture sampler with hardly any point on a mode has not collapsed onto modes
+        # a mixture sampler with hardly any point on a mode has not collapsed onto modes, unless it is one point
+        flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT)
     if history.has("samples/offset"):
-        flags &= history.values("samples/offset", probes)[-len(flags):] < context.off_data
+        # one point off the data is still a collapse for 2-D samplers; images that far off (offset > 1) are not
+        # images of any mode: divergence (saturation) or a weak D explains them
+        one_point = (duplicates > ONE_POINT) & (not context.is_image)
+        flags &= (history.values("samples/offset", probes)[-len(flags):] < context.off_data) | one_point
     return flags
 
 

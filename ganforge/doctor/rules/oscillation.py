@@ -21,7 +21,8 @@ LONG = 4  # × window: cycles need a long view
 HIGH_ACCURACY = 0.85  # D winning
 LOW_ACCURACY = 0.5  # D fooled
 SIDE_SHARE = 0.15  # each side holds at least 15% of the window's flushes
-MIN_SWITCHES = 6  # D and G swap the lead at least 6 times: three full cycles
+MIN_SWITCHES = 4  # D and G swap the lead at least 4 times: two full cycles (a WGAN without a Lipschitz bound
+# on the ring cycles with a period of ~150 steps, 2.5 cycles per window; one swing and back is not a cycle)
 
 
 def lead(history: SignalHistory, context: RuleContext, flushes: int) -> np.ndarray:

@@ -3,6 +3,12 @@
 Quality is samples/high_quality on a Gaussian mixture (higher is better) and samples/nn_ratio
 elsewhere (lower is better). "Improving" compares the median of the later half of the probes in
 the window with the median of the earlier half: a gain of at least GAIN counts.
+
+Given the context's off-data threshold, a G whose samples spread out (samples/diversity rising
+from below the data's spread) while they stay on the data also counts as improving: a DCGAN
+opens on near-identical blobs whose nn_ratio gets *worse* as they diversify (fashion: diversity
+0.03 → 0.9 over the first 400 steps while nn_ratio drifts from 1.0 to 1.4), yet that is progress.
+Samples spreading off the data are not.
 """
 from __future__ import annotations
 
@@ -21,7 +27,13 @@ def quality_probes(history: SignalHistory, flushes: int) -> tuple[np.ndarray, bo
     return finite(values[steps >= start]), higher
 
 
-def improving(history: SignalHistory, flushes: int) -> bool:
+SPREAD_BELOW = 0.9  # diversity rising counts only while it is still below the data's spread (1)
+
+
+def improving(history: SignalHistory, flushes: int, off_data: float | None = None) -> bool:
+    """G's sample quality got better over the window; with `off_data`, or its samples spread out on the data."""
+    if off_data is not None and spreading_on_data(history, flushes, off_data):
+        return True
     values, higher = quality_probes(history, flushes)
     if len(values) < 4:
         return False
@@ -41,3 +53,17 @@ def rising(history: SignalHistory, name: str, flushes: int) -> bool:
         return False
     half = max(1, len(values) // 2)
     return float(np.median(values[half:])) >= (1 + GAIN) * float(np.median(values[:half]))
+
+
+def spreading_on_data(history: SignalHistory, flushes: int, off_data: float) -> bool:
+    """samples/diversity rising from below SPREAD_BELOW while the window's median samples/offset is on the data."""
+    if not (history.has("samples/diversity") and history.has("samples/offset")):
+        return False
+    start = history.steps[-flushes] if len(history) >= flushes else 0
+    steps, diversity = history.series("samples/diversity")
+    early = finite(diversity[steps >= start])
+    offset_steps, offsets = history.series("samples/offset")
+    offsets = finite(offsets[offset_steps >= start])
+    if len(early) < 4 or not len(offsets) or float(np.median(offsets)) >= off_data:
+        return False
+    return float(np.median(early[: len(early) // 2])) < SPREAD_BELOW and rising(history, "samples/diversity", flushes)

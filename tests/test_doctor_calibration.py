@@ -1,0 +1,72 @@
+"""The doctor's rules on the situations its labelled suite calibrated them on (issue #5).
+
+Each test pairs a trace that must stay quiet with the nearest trace that must fire, so the
+calibration cannot pass by switching a rule off: a DCGAN's dominant-D opening while its samples
+spread out on the data; a D at chance while a mixture's samples are a blur on the data; a flat
+(weight-clipped) Wasserstein critic; a G collapsed to one point off the modes; samples hovering
+off the data without heading away.
+"""
+import pytest
+
+from test_doctor_rules import d_overpowering_trace, ring_config, run_doctor, trace
+
+STALLED_QUALITY = {"samples/high_quality": 0.3, "samples/modes": 8.0}
+
+
+def rules_fired(doctor) -> list[str]:
+    return [f.rule for f in doctor.findings if f.severity in ("warn", "error")]
+
+
+def spreading(offset):
+    """Probes whose diversity climbs linearly from 0.05 (flush 10) to 0.9 (flush 60), at a fixed offset."""
+    def probe(flush):
+        diversity = 0.05 + 0.85 * min(max(flush - 10, 0), 50) / 50
+        return {**STALLED_QUALITY, "samples/diversity": diversity, "samples/offset": offset}
+    return probe
+
+
+def test_dominant_d_while_samples_spread_out_on_the_data_is_a_normal_opening():
+    # every 20-flush window of a linear climb from 0.05 has its later half ≥ 1.1× its earlier half (at
+    # flushes 40-60: medians ≈ 0.65 → 0.82), on the data (offset 0.05 < 0.3): progress.spreading_on_data
+    quiet = run_doctor(trace(60, d_overpowering_trace, spreading(0.05)))
+    assert "d_overpowering" not in rules_fired(quiet)
+    # the same climb 0.6 away from the data (≥ 0.3) is not progress: D is overpowering
+    loud = run_doctor(trace(60, d_overpowering_trace, spreading(0.6)))
+    assert rules_fired(loud)[:1] == ["d_overpowering"]
+
+
+D_AT_CHANCE = {"d/real": 0.51, "d/fake": 0.49, "d/accuracy": 0.52, "loss/d": 1.386}
+
+
+@pytest.mark.parametrize("offset, fires", [(0.15, False), (0.6, True)])
+def test_d_at_chance_on_a_mixture_needs_the_samples_off_the_data(offset, fires):
+    probe = lambda f: {"samples/high_quality": 0.05, "samples/modes": 2.0, "samples/diversity": 0.95,  # noqa: E731
+                       "samples/offset": offset}
+    doctor = run_doctor(trace(60, lambda f: D_AT_CHANCE, probe))
+    assert ("d_weak" in rules_fired(doctor)) is fires
+
+
+@pytest.mark.parametrize("real, fake, fires", [(0.502, 0.498, True), (0.20, 0.10, False)])
+def test_a_flat_wasserstein_critic_is_a_weak_d(real, fake, fires):
+    # sigmoid(±0.01) ≈ 0.5 ± 0.0025: within 0.1 of 0.5 on real and fake → flat; sigmoid 0.2 / 0.1 is not
+    critic = {"d/real": real, "d/fake": fake, "d/accuracy": 0.7, "loss/d": -0.01, "loss/g": 0.01}
+    probe = lambda f: {"samples/high_quality": 0.0, "samples/modes": 0.0, "samples/diversity": 0.9,  # noqa: E731
+                       "samples/offset": 0.6}
+    doctor = run_doctor(trace(60, lambda f: critic, probe), ring_config(loss={"name": "wasserstein"}))
+    assert ("d_weak" in rules_fired(doctor)) is fires
+
+
+@pytest.mark.parametrize("offset", [0.1, 0.8])
+def test_one_point_off_the_modes_is_mode_collapse_not_divergence(offset):
+    one_point = lambda f: {"samples/diversity": 1e-4, "samples/near_duplicates": 1.0, "samples/modes": 0.0,  # noqa: E731
+                           "samples/high_quality": 0.0, "samples/offset": offset} if f >= 10 else {}
+    fired = rules_fired(run_doctor(trace(60, probe_change=one_point)))
+    assert fired[:1] == ["mode_collapse"] and "divergence" not in fired
+
+
+def test_samples_hovering_off_the_data_are_not_divergence_until_they_head_away():
+    hovering = lambda f: {"samples/offset": 0.6, "samples/high_quality": 0.0, "samples/modes": 0.0}  # noqa: E731
+    assert "divergence" not in rules_fired(run_doctor(trace(80, probe_change=hovering)))
+    # offset doubling every 10 flushes from flush 40: the later probes of two windows are ≥ 1.5× the earlier
+    away = lambda f: {**hovering(f), "samples/offset": 0.6 * 2 ** max(0, (f - 40) / 10)}  # noqa: E731
+    assert "divergence" in rules_fired(run_doctor(trace(80, probe_change=away)))
