@@ -82,6 +82,20 @@ def test_scores_count_recall_false_alarms_right_kind_and_detection_step(runner):
     assert "median detection step**: 8% of the run" in text  # median of 100/1000 and 100/2000
 
 
+def test_seeds_table_puts_calibration_and_held_out_scores_side_by_side(runner):
+    make = runner.SuiteRun
+    seed0 = [make("ring_healthy", "healthy", Path("a"), "ring", 1000, findings=[]),
+             make("ring_d_weak", "d_weak", Path("c"), "ring", 1000, findings=[FakeFinding("d_weak", 100)])]
+    seed1 = [make("ring_healthy", "healthy", Path("a"), "ring", 1000, findings=[FakeFinding("d_weak", 300)]),
+             make("ring_d_weak", "d_weak", Path("c"), "ring", 1000, findings=[FakeFinding("divergence", 200)])]
+    lines = runner.seeds_table({0: seed0, 1: seed1}, {0: {}, 1: {}})
+    assert lines[0] == "| target | calibration (seed 0) | held-out (seed 1) |"
+    assert lines[2].endswith("| 1/1 (100%) | 1/1 (100%) |")  # recall
+    assert lines[3].endswith("| 0 of 1 | 1 of 1 (ring_healthy) |")  # false alarms
+    assert lines[4].endswith("| 1/1 (100%) | 0/1 (0%) |")  # right kind
+    assert lines[5].endswith("| 10% | 20% |")  # detection step: 100/1000 and 200/1000
+
+
 def test_rescue_compares_with_the_healthy_run_on_the_same_dataset(runner):
     run = runner.SuiteRun("ring_d_weak", "d_weak", Path("c"), "ring", 1000, remedy={"fid": 0.3})
     assert runner.rescued(run, {"ring": 0.2}) is True  # 0.3 ≤ 1.5 × 0.2

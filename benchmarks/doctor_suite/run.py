@@ -17,7 +17,12 @@ same config) is not trained again. Scores (issue #5's targets in brackets):
   on the same dataset (the name's prefix: ring, grid, digits, fashion) [≥ 2/3].
 
 `--rediagnose` trains nothing: it replays the doctor (`diagnose_run`) over the runs already in
-`<out>`, for quick iteration on the rules. The table goes to docs/benchmarks.md ("doctor-suite")
+`<out>`, for quick iteration on the rules.
+
+`--seed N` trains every run with `train.seed=N` (default 0, the seed the rules were calibrated
+on); a held-out seed goes to its own `--out`, e.g. `/tmp/suite-seed1`, and writes no table.
+`--report-seeds 0,1` scores the calibration seed from `<out>` and each other seed N, replayed
+offline, from `<out>-seed<N>`, side by side in the written table. The table goes to docs/benchmarks.md ("doctor-suite")
 and to the same section of docs/doctor.md.
 """
 from __future__ import annotations
@@ -249,6 +254,50 @@ def totals_lines(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[st
     ]
 
 
+def scores(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
+    """The five target scores of one seed's runs, in TARGETS order."""
+    failing = [r for r in runs if r.label != "healthy"]
+    detected = [r for r in failing if r.first_alarm]
+    right = [r for r in detected if r.first_alarm.rule == r.label]
+    fractions = [detection_fraction(r) for r in detected]
+    false_alarms = [r.name for r in runs if r.label == "healthy" and r.first_alarm]
+    tried = [r for r in failing if rescued(r, healthy_fid) is not None]
+    saved = [r for r in tried if rescued(r, healthy_fid)]
+    healthy = sum(r.label == "healthy" for r in runs)
+    return [
+        percent(len(detected), len(failing)),
+        f"{len(false_alarms)} of {healthy}" + (f" ({', '.join(false_alarms)})" if false_alarms else ""),
+        percent(len(right), len(detected)),
+        f"{100 * statistics.median(fractions):.0f}%" if fractions else "–",
+        percent(len(saved), len(tried)),
+    ]
+
+
+TARGETS = ("recall (failing runs with a warn/error finding) ≥ 95%", "false alarms (healthy runs with a warn/error finding): 0",
+           "right kind (first warn/error finding names the label) ≥ 90%", "median detection step ≤ 15% of the run",
+           f"auto-remedy rescues (final fid ≤ {RESCUE_FACTOR}× the healthy run's) ≥ 2/3")
+
+
+def seeds_table(runs_by_seed: dict[int, list[SuiteRun]], healthy_fid_by_seed: dict[int, dict]) -> list[str]:
+    """The targets with one column per seed: the first is the calibration seed, the others held out."""
+    seeds = list(runs_by_seed)
+    names = [f"{'calibration' if i == 0 else 'held-out'} (seed {seed})" for i, seed in enumerate(seeds)]
+    columns = [scores(runs_by_seed[seed], healthy_fid_by_seed[seed]) for seed in seeds]
+    lines = ["| target | " + " | ".join(names) + " |", "|---" * (len(seeds) + 1) + "|"]
+    for row, target in enumerate(TARGETS):
+        lines.append(f"| {target} | " + " | ".join(column[row] for column in columns) + " |")
+    return lines
+
+
+def first_finding_text(run: SuiteRun | None) -> str:
+    if run is None:
+        return "not run"
+    first = run.first_alarm
+    verdict = ("✓" if first.rule == run.label else "✗") if first and run.label != "healthy" else (
+        "✓" if (first is None) == (run.label == "healthy") else "✗")
+    return f"{'–' if first is None else f'{first.rule} ({first.severity}, step {first.step})'} {verdict}"
+
+
 def run_row(run: SuiteRun, healthy_fid: dict[str, float]) -> str:
     first = run.first_alarm
     diagnosis = "–" if first is None else f"{first.rule} ({first.severity}, step {first.step})"
@@ -266,7 +315,16 @@ def run_row(run: SuiteRun, healthy_fid: dict[str, float]) -> str:
             f"{diagnosis} {verdict} | {fid} | {remedy} |")
 
 
-def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool) -> str:
+def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool,
+             held_out: dict[int, list[SuiteRun]] | None = None, calibration_seed: int = 0) -> str:
+    held_out = held_out or {}
+    if held_out:
+        fids = {seed: reference_fids(other) for seed, other in held_out.items()}
+        totals = ["Scores per seed: the rules were tuned on the calibration seed only; the held-out seeds' runs are "
+                  "the same configs trained with another `train.seed` and were diagnosed once the rules were frozen.", "",
+                  *seeds_table({calibration_seed: runs, **held_out}, {calibration_seed: healthy_fid, **fids})]
+    else:
+        totals = totals_lines(runs, healthy_fid)
     lines = [
         "## The doctor's labelled suite",
         "",
@@ -275,19 +333,32 @@ def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool) 
         "benchmarks/doctor_suite/spike.py) and the rest built to fail one way, named by each config's `# label:` line. "
         "The doctor's verdict is replayed offline from each run's files (`diagnose_run`).",
         "",
-        *totals_lines(runs, healthy_fid),
+        *totals,
+        "",
+        f"Per failure kind (seed {calibration_seed}):",
         "",
         "| failure | runs | detected | right kind | median detection step | auto-remedy rescued |",
         "|---|---|---|---|---|---|",
         *summary_rows(runs, healthy_fid),
         "",
-        "| run | label | steps | CPU | first warn/error finding | final fid | auto-remedy: fid (actions) |",
-        "|---|---|---|---|---|---|---|",
-        *[run_row(r, healthy_fid) for r in runs],
+        "| run | label | steps | CPU | first warn/error finding | final fid | auto-remedy: fid (actions) |"
+        + "".join(f" seed {seed}: first warn/error finding |" for seed in held_out),
+        "|---|---|---|---|---|---|---|" + "---|" * len(held_out),
+        *[run_row(r, healthy_fid) + "".join(f" {first_finding_text(by_name(other, r.name))} |"
+                                            for other in held_out.values()) for r in runs],
     ]
     if not remedy:
         lines += ["", "Auto-remedy was not run for this table (`--no-remedy`)."]
     return "\n".join(lines)
+
+
+def by_name(runs: list[SuiteRun], name: str) -> SuiteRun | None:
+    return next((r for r in runs if r.name == name), None)
+
+
+def reference_fids(runs: list[SuiteRun]) -> dict[str, float]:
+    """Each dataset's healthy run's final fid: the auto-remedy's reference."""
+    return {r.dataset: r.fid for r in runs if r.label == "healthy" and r.fid is not None and r.name == f"{r.dataset}_healthy"}
 
 
 def write_doctor_section(text: str) -> None:
@@ -302,8 +373,9 @@ def write_doctor_section(text: str) -> None:
 
 # --- the driver --------------------------------------------------------------------------
 
-def evaluate(run: SuiteRun, out: Path, train_now: bool, remedy: bool) -> None:
-    config = suite_config(run.path)
+def evaluate(run: SuiteRun, out: Path, train_now: bool, remedy: bool, seed: int = 0) -> None:
+    seeded = [f"train.seed={seed}"]
+    config = suite_config(run.path, seeded)
     run.steps = config.train.steps
     directory = out / run.name
     if train_now:
@@ -323,9 +395,18 @@ def evaluate(run: SuiteRun, out: Path, train_now: bool, remedy: bool) -> None:
     run.fid = final_fid(directory)
     if remedy and run.label != "healthy":
         remedy_dir = out / f"{run.name}-remedy"
-        outcome = train_cached(suite_config(run.path, ["doctor.auto=true"]), remedy_dir)
+        outcome = train_cached(suite_config(run.path, [*seeded, "doctor.auto=true"]), remedy_dir)
         run.remedy = {**outcome, "fid": final_fid(remedy_dir), "actions": remedy_actions(remedy_dir)}
         print(f"  remedy: fid {run.remedy['fid']} after {run.remedy['actions'] or 'no action'}", flush=True)
+
+
+def report_seeds(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise GanforgeError(f"--report-seeds: expected comma-separated integers such as 0,1, got {text!r}") from None
 
 
 def main() -> None:
@@ -334,6 +415,9 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated config names (no .yaml)")
     parser.add_argument("--no-remedy", action="store_true", help="skip the doctor.auto re-runs")
     parser.add_argument("--rediagnose", action="store_true", help="train nothing: re-run the doctor on existing runs")
+    parser.add_argument("--seed", type=int, default=0, help="train.seed of every run (default 0: the calibration seed)")
+    parser.add_argument("--report-seeds", help="comma-separated seeds to score side by side, the first the calibration "
+                        "seed in --out, each other N replayed from <out>-seed<N> (e.g. 0,1)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = parser.parse_args()
 
@@ -345,16 +429,22 @@ def main() -> None:
     runs = suite_runs(args.only.split(",") if args.only else None)
     remedy = not (args.no_remedy or args.rediagnose)
     for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: they are the remedy's reference
-        evaluate(run, args.out, train_now=not args.rediagnose, remedy=remedy)
+        evaluate(run, args.out, train_now=not args.rediagnose, remedy=remedy, seed=args.seed)
     missing = [r.name for r in runs if not r.present]
     runs = [r for r in runs if r.present]
-    healthy_fid = {r.dataset: r.fid for r in runs if r.label == "healthy" and r.fid is not None
-                   and r.name == f"{r.dataset}_healthy"}
-    text = markdown(runs, healthy_fid, remedy)
+    healthy_fid = reference_fids(runs)
+    held_out, seeds = {}, report_seeds(args.report_seeds)
+    for seed in seeds[1:]:
+        print(f"--- held-out seed {seed}: {args.out}-seed{seed}", flush=True)
+        others = suite_runs(args.only.split(",") if args.only else None)
+        for run in others:
+            evaluate(run, Path(f"{args.out}-seed{seed}"), train_now=False, remedy=False, seed=seed)
+        held_out[seed] = [r for r in others if r.present]
+    text = markdown(runs, healthy_fid, remedy, held_out, seeds[0] if seeds else args.seed)
     if missing:
         text += f"\n\nNot yet run, so not scored: {', '.join(missing)}."
     print(text)
-    if args.only is None:  # a partial run must not overwrite the suite's published table
+    if args.only is None and args.seed == 0:  # a partial or held-out run must not overwrite the published table
         write_section(SECTION, text)
         write_doctor_section(text)
 
