@@ -70,3 +70,23 @@ def test_samples_hovering_off_the_data_are_not_divergence_until_they_head_away()
     # offset doubling every 10 flushes from flush 40: the later probes of two windows are ≥ 1.5× the earlier
     away = lambda f: {**hovering(f), "samples/offset": 0.6 * 2 ** max(0, (f - 40) / 10)}  # noqa: E731
     assert "divergence" in rules_fired(run_doctor(trace(80, probe_change=away)))
+
+
+def first_advice(rule, **raw):
+    from ganforge.doctor.advice import advice_for
+
+    return advice_for(rule, ring_config(**raw))[0]
+
+
+def test_a_d_slower_than_g_is_first_advised_to_catch_up():
+    slow_d = {"g": {"name": "adam", "lr": 1.0e-4}, "d": {"name": "adam", "lr": 1.0e-5}}
+    assert first_advice("d_weak", optim=slow_d).override == "optim.d.lr=0.0002"  # 2 × G's 1e-4
+    even = {"g": {"name": "adam", "lr": 1.0e-4}, "d": {"name": "adam", "lr": 1.0e-4}}
+    assert first_advice("d_weak", optim=even).override.startswith("optim.n_critic=")
+
+
+def test_a_cycling_wasserstein_critic_without_a_lipschitz_bound_is_first_advised_a_gradient_penalty():
+    assert first_advice("oscillation", loss={"name": "wasserstein"}).plugin == {"name": "wgan_gp", "weight": 10.0}
+    bounded = first_advice("oscillation", loss={"name": "wasserstein"}, plugins=[{"name": "r1", "gamma": 1.0}])
+    assert bounded.override is not None and bounded.override.startswith("optim.g.lr=")
+    assert first_advice("oscillation").override.startswith("optim.g.lr=")  # a classifier loss: no critic bound needed

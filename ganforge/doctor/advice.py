@@ -111,11 +111,32 @@ def d_overpowering(config) -> list:
 
 def d_weak(config) -> list:
     return [
+        catch_up_lr(config),
         Advice("give D more updates per G step, so it keeps up", override=f"optim.n_critic={config.optim.n_critic + 1}"),
         scaled_lr(config, "d", 2.0, "a faster D than G, as in TTUR (Heusel et al. 2017)"),
         d_option(config, "width", 2 * (current(config, "discriminator.width") or 64),
                  "a wider D has the capacity to tell samples from data"),
     ]
+
+
+def catch_up_lr(config) -> Advice | None:
+    """A D slower than G is the likeliest cause of a weak D: bring its lr to twice G's (TTUR runs D faster than G)."""
+    d_lr, g_lr = config.optim.d.lr, config.optim.g.lr
+    if d_lr >= g_lr:
+        return None
+    return Advice(f"D learns {g_lr / d_lr:.3g}× slower than G and cannot keep up; TTUR runs D faster than G "
+                  "(Heusel et al. 2017)", override=f"optim.d.lr={number(2 * g_lr)}")
+
+
+LIPSCHITZ_PLUGINS = ("wgan_gp", "weight_clip", "spectral_norm", "r1")
+
+
+def lipschitz_penalty(config) -> Advice | None:
+    """An unbounded Wasserstein critic has no equilibrium to converge to: its scores grow while G chases them."""
+    if config.loss.name != "wasserstein" or {p.name for p in config.plugins} & set(LIPSCHITZ_PLUGINS):
+        return None
+    return plugin("a Wasserstein critic needs a Lipschitz bound, without one its scores swing without limit "
+                  "(WGAN-GP, Gulrajani et al. 2017)", name="wgan_gp", weight=10.0)
 
 
 def mode_collapse(config) -> list:
@@ -147,6 +168,7 @@ def divergence(config) -> list:
 
 def oscillation(config) -> list:
     return [
+        lipschitz_penalty(config),
         scaled_lr(config, "g", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
         scaled_lr(config, "d", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
         adam_beta(config, "d"),
