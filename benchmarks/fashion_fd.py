@@ -1,12 +1,12 @@
 """Fashion-MNIST: Fréchet distance in the project's classifier feature space, five losses at one CPU budget.
 
-    python benchmarks/fashion_fd.py                   # 5 losses, each the compute of 1,500 non-saturating steps
+    python benchmarks/fashion_fd.py                   # 5 losses, each the compute of 1,000 non-saturating steps
     python benchmarks/fashion_fd.py --budget-steps 300 --losses nonsaturating,hinge
 
 The budget is compute, not steps: a WGAN-GP step (5 critic steps with a double backward) costs
 several non-saturating steps. Each variant's cost per G step is measured first on the same
 machine state (20 timed steps of every variant, interleaved, process CPU time), and variant v then
-trains for budget_steps × cost(nonsaturating) / cost(v) steps of the fashion_dcgan preset's nets.
+trains for budget_steps × cost(nonsaturating) / cost(v) steps of the fashion_dcgan preset at width 32.
 (A CPU-time stop was tried first: on a shared machine OpenMP's spinning threads inflate CPU time,
 so it measured the neighbours as much as the run.) FD is
 computed between 10,000 generated samples and the 10,000 test images, in the feature space of the
@@ -38,11 +38,11 @@ VARIANTS = {  # overrides of the fashion_dcgan preset; WGAN-GP and DRAGAN as the
     "hinge": ["loss.name=hinge"],
     "dragan": ["plugins=[{name: dragan, weight: 10}]"],
 }
-COMMON = ["train.sample_every=500", "train.checkpoint_every=500", "train.tensorboard=false",
+COMMON = ["generator.width=32", "discriminator.width=32", "train.sample_every=500", "train.checkpoint_every=500", "train.tensorboard=false",
           "doctor.enabled=false"]
 
 
-def seconds_per_step(names: list[str], steps: int = 20, rounds: int = 3) -> dict[str, float]:
+def seconds_per_step(names: list[str], steps: int = 10, rounds: int = 2) -> dict[str, float]:
     """CPU seconds per G step of each variant: `rounds` interleaved rounds of `steps` steps, the median kept."""
     from ganforge.train.state import build_state
     from ganforge.train.step import discriminator_step, generator_step
@@ -87,8 +87,8 @@ def real_floor(seed: int = 0) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--budget-steps", type=int, default=1500,
-                        help="the budget, in non-saturating G steps (default 1500); other losses get the same compute")
+    parser.add_argument("--budget-steps", type=int, default=1000,
+                        help="the budget, in non-saturating G steps (default 1000); other losses get the same compute")
     parser.add_argument("--losses", default=",".join(VARIANTS))
     args = parser.parse_args()
     names = args.losses.split(",")
@@ -109,7 +109,7 @@ def main() -> None:
         "## Fashion-MNIST: FD in the project's feature space, five losses at one CPU budget",
         "",
         f"`python benchmarks/fashion_fd.py --budget-steps {args.budget_steps}` on {machine()}. Each loss trains the",
-        f"`fashion_dcgan` preset's nets (DCGAN width 64, batch 64, Adam) for the compute of {args.budget_steps} non-saturating",
+        f"`fashion_dcgan` preset at width 32 (DCGAN, batch 64, Adam) for the compute of {args.budget_steps} non-saturating",
         "steps (steps = budget × the measured CPU cost of a non-saturating step ÷ the loss's own; relative cost column);",
         f"FD between {provenance['n_generated']} generated samples and the {provenance['n_real']} test images in",
         f"the feature space of `{provenance['extractor']}` (sha256 {provenance['extractor_sha256']}…). WGAN-GP uses n_critic 5,",
