@@ -90,3 +90,19 @@ def test_a_cycling_wasserstein_critic_without_a_lipschitz_bound_is_first_advised
     bounded = first_advice("oscillation", loss={"name": "wasserstein"}, plugins=[{"name": "r1", "gamma": 1.0}])
     assert bounded.override is not None and bounded.override.startswith("optim.g.lr=")
     assert first_advice("oscillation").override.startswith("optim.g.lr=")  # a classifier loss: no critic bound needed
+
+
+def test_doctor_writer_keeps_earlier_remedies_when_a_later_one_rolls_back_further(tmp_path):
+    import json
+
+    from ganforge.doctor.doctor import DoctorWriter
+    from ganforge.doctor.finding import Finding
+
+    path = tmp_path / "doctor.jsonl"
+    writer = DoctorWriter(path)
+    writer(Finding(300, "d_weak", "error", "m"))
+    with path.open("a") as file:  # remedy.record's line for attempt 1, stamped with its rollback step
+        file.write(json.dumps({"step": 250, "rule": "auto_remedy", "severity": "info", "message": "attempt 1"}) + "\n")
+    writer(Finding(600, "d_weak", "error", "m"))
+    writer.truncate_after(0)  # attempt 2 changes the nets: a fresh start
+    assert [json.loads(line)["message"] for line in path.read_text().splitlines()] == ["attempt 1"]

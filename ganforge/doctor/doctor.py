@@ -68,11 +68,32 @@ class Doctor:
 
 
 class DoctorWriter(JsonlWriter):
-    """Appends findings to <run>/doctor.jsonl; `truncate_after(step)` (inherited) drops lines past a resume step."""
+    """Appends findings to <run>/doctor.jsonl; `truncate_after(step)` drops findings past a resume step.
+
+    Auto-remedy records are kept whatever their step: they say which changes the run's config.yaml
+    already carries, and a later remedy that rolls back further (to step 0 for a change to the nets)
+    must not erase the earlier ones (remedy.previous_attempts counts them on a resume)."""
 
     def __call__(self, finding: Finding) -> None:
         with self.path.open("a") as file:
             file.write(json.dumps(finding.to_json()) + "\n")
+
+    def truncate_after(self, step: int) -> None:
+        if not self.path.exists():
+            return
+        lines = [line for line in self.path.read_text().splitlines() if line.strip()]
+        kept = [line for line in lines if _remedy_record(line) or _record_step(line) <= step]
+        temporary = self.path.with_suffix(".jsonl.tmp")
+        temporary.write_text("".join(line + "\n" for line in kept))
+        temporary.replace(self.path)
+
+
+def _remedy_record(line: str) -> bool:
+    return json.loads(line).get("rule") == "auto_remedy"
+
+
+def _record_step(line: str) -> int:
+    return int(json.loads(line)["step"])
 
 
 def diagnose_run(run_dir) -> list[Finding]:
