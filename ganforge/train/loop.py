@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from ..config import Config, save_config
-from ..doctor.live import attach_doctor
 from ..doctor import remedy
+from ..doctor.live import attach_doctor
 from ..report.grids import save_samples
 from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
@@ -46,7 +46,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
         bus.listeners.append(tensorboard.scalars)
         grid_listeners.append(tensorboard.image)
     state.extras[remedy.ACTIVE] = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
-    doctor = attach_doctor(state, run, bus)  # None when doctor.enabled is off or on ranks other than 0
+    attach_doctor(state, run, bus)  # a stats listener (rank 0, when doctor.enabled): findings, status line, remedy requests
 
     settings = config.train
     state.G.train()
