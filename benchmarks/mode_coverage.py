@@ -22,7 +22,6 @@ config differs from today's is run again). Writes the "mode-coverage" section of
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -31,13 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for `import ganforge` without installing
+from cached_runs import cached_result, train_to_end  # noqa: E402
 from report import machine, write_section  # noqa: E402
 
 from ganforge.config import load_config  # noqa: E402
 from ganforge.metrics.evaluate import evaluate  # noqa: E402
 from ganforge.sampling import sampling_generator  # noqa: E402
-from ganforge.train.loop import train  # noqa: E402
-from ganforge.train.run_dir import RunDir  # noqa: E402
 
 PRESETS = {"ring": {"plain": "ring", "best": "ring_best"}, "grid": {"plain": "grid", "best": "grid_best"}}
 PLUGIN_VARIANTS = {  # each adds one plugin to the plain preset
@@ -97,21 +95,11 @@ def cached_run(dataset: str, variant: str, seed: int, steps: int | None, workdir
     """One run's scores, from benchmarks/results/ if this exact config already ran, else trained now."""
     config = resolved_config(dataset, variant, seed, steps)
     path = RESULTS / f"{dataset}-{variant}-seed{seed}-steps{config.train.steps}.json"
-    if path.exists():
-        cached = json.loads(path.read_text())
-        if cached.get("config", config.to_dict()) == config.to_dict():
-            return cached
-    result = {**run_once(config, workdir / f"{dataset}-{variant}-{seed}"), "config": config.to_dict()}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result))
-    return result
+    return cached_result(path, config, lambda: run_once(config, workdir / f"{dataset}-{variant}-{seed}"))
 
 
 def run_once(config, run_path: Path) -> dict:
-    cpu_started, wall_started = time.process_time(), time.perf_counter()
-    state = train(config, RunDir.create(path=run_path), quiet=True)
-    if state.step != config.train.steps:  # SIGTERM stops training early and cleanly: such a run must not be cached
-        raise RuntimeError(f"{run_path.name} stopped at step {state.step} of {config.train.steps}")
+    state, cpu_started, wall_started = train_to_end(config, run_path)  # raises if stopped early: never cached
     generator = sampling_generator(state, config.eval.ema)  # the EMA average when the preset has one
     scores = evaluate(generator, state.data, config.data.model_dump(), config.eval, [{"name": "modes"}])["metrics"]
     return {**scores, "cpu_seconds": time.process_time() - cpu_started, "seconds": time.perf_counter() - wall_started}

@@ -19,7 +19,6 @@ again; a run stopped early is never kept). Writes the "stacked" section of docs/
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -28,17 +27,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cached_runs import cached_result, train_to_end  # noqa: E402
 from report import machine, write_section  # noqa: E402
 
-import ganforge.metrics.stacked_modes  # noqa: E402,F401  (registers the stacked_modes metric)
 from ganforge.config import load_config  # noqa: E402
 from ganforge.data import DATA  # noqa: E402
 from ganforge.metrics.evaluate import evaluate  # noqa: E402
 from ganforge.metrics.extractors import DATASET_CLASSIFIERS, build_extractor  # noqa: E402
 from ganforge.metrics.stacked_modes import stacked_mode_histogram, stacked_modes  # noqa: E402
 from ganforge.sampling import sampling_generator  # noqa: E402
-from ganforge.train.loop import train  # noqa: E402
-from ganforge.train.run_dir import RunDir  # noqa: E402
 
 PRESETS = {"digits": {"baseline": "stacked_digits", "best": "stacked_digits_best"},
            "fashion_mnist": {"baseline": "stacked_fashion", "best": "stacked_fashion_best"}}
@@ -94,21 +91,11 @@ def cached_run(base: str, variant: str, seed: int, steps: int | None, workdir: P
     """One run's scores, from benchmarks/results/stacked/ if this exact config already ran, else trained now."""
     config = resolved_config(base, variant, seed, steps)
     path = RESULTS / f"{base}-{variant}-seed{seed}-steps{config.train.steps}.json"
-    if path.exists():
-        cached = json.loads(path.read_text())
-        if cached.get("config") == config.to_dict():
-            return cached
-    result = {**run_once(config, workdir / f"{base}-{variant}-{seed}"), "config": config.to_dict()}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result))
-    return result
+    return cached_result(path, config, lambda: run_once(config, workdir / f"{base}-{variant}-{seed}"))
 
 
 def run_once(config, run_path: Path) -> dict:
-    cpu_started, wall_started = time.process_time(), time.perf_counter()
-    state = train(config, RunDir.create(path=run_path), quiet=True)
-    if state.step != config.train.steps:  # SIGTERM stops training early and cleanly: such a run must not be cached
-        raise RuntimeError(f"{run_path.name} stopped at step {state.step} of {config.train.steps}")
+    state, cpu_started, wall_started = train_to_end(config, run_path)  # raises if stopped early: never cached
     train_cpu = time.process_time() - cpu_started
     generator = sampling_generator(state, config.eval.ema)  # the EMA average when the preset has one
     settings = config.eval.model_copy(update={"n": SAMPLES})

@@ -158,7 +158,7 @@ def continue_with(run, previous, config) -> None:
 
     if distributed.is_main() and list_checkpoints(run.checkpoints) and optimisation_changed(previous, config):
         convert_checkpoint(latest_checkpoint(run.checkpoints), previous, config)
-        print(f"continuing with the changed optim/plugins settings (the original checkpoint is kept as *.before-reconfigure)")
+        print("continuing with the changed optim/plugins settings (the original checkpoint is kept as *.before-reconfigure)")
 
 
 def command_sample(args) -> int:

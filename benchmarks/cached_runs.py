@@ -1,0 +1,37 @@
+"""Shared by the benchmarks that train many runs: train a config to its last step, and cache each run's scores.
+
+A run's scores go to one JSON file under benchmarks/results/ together with the resolved config
+that produced them; a cached file is reused only for the same config (files written before configs
+were recorded, which have no "config" key, are taken as they are). A run that stopped early — SIGTERM
+stops training cleanly — raises instead of being cached.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from ganforge.train.loop import train
+from ganforge.train.run_dir import RunDir
+
+
+def cached_result(path: Path, config, compute: Callable[[], dict]) -> dict:
+    """`compute()` plus the config, stored at `path`; or what `path` holds for this same config."""
+    if path.exists():
+        cached = json.loads(path.read_text())
+        if cached.get("config", config.to_dict()) == config.to_dict():
+            return cached
+    result = {**compute(), "config": config.to_dict()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result))
+    return result
+
+
+def train_to_end(config, run_path: Path):
+    """(state, process CPU time at the start, wall time at the start); raises if training stopped early."""
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    state = train(config, RunDir.create(path=run_path), quiet=True)
+    if state.step != config.train.steps:
+        raise RuntimeError(f"{run_path.name} stopped at step {state.step} of {config.train.steps}")
+    return state, cpu_started, wall_started
