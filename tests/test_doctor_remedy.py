@@ -92,15 +92,27 @@ def test_auto_remedy_end_to_end_records_actions_and_gives_up_after_max_attempts(
     monkeypatch.setattr("ganforge.train.loop.attach_doctor", fake_doctor(20))
     run = RunDir.create(tmp_path, path=tmp_path / "run")
     state = remedy.train_with_remedies(config(auto=True, max_attempts=2), run, quiet=True)
-    assert state.step == 30
+    # each attempt: stopped at step 20, back to the checkpoint at 10 (window 2 × 5 steps), 10 steps given back
+    assert state.step == 50
     lines = [json.loads(line) for line in (run.path / "doctor.jsonl").read_text().splitlines()]
     actions = [line for line in lines if line["rule"] == "auto_remedy"]
+    assert [(a["evidence"]["steps_given_back"], a["evidence"]["train_steps"]) for a in actions[:2]] == [(10, 40), (10, 50)]
     assert [a["action"].get("advice", {}).get("override") for a in actions[:2]] == ["optim.d.lr=0.00005", None]
     assert actions[1]["action"]["advice"]["plugin"]["name"] == "instance_noise"
     assert actions[2]["action"]["gave_up"] is True and len(actions) == 3
     final = validate(__import__("yaml").safe_load(run.config.read_text()))
     assert final.optim.d.lr == 0.00005 and [p.name for p in final.plugins] == ["instance_noise"]
+    assert final.train.steps == 50
     assert remedy.previous_attempts(run)[0] == 2
+
+
+def test_a_combined_change_counts_every_key_it_changes_as_tried():
+    both = Advice(why="lower both", override="optim.d.lr=0.0001 optim.g.lr=0.0001")
+    finding = finding_at(20, both, LOWER_D_LR, ADD_NOISE)
+    assert remedy.next_advice(finding, set()) == both
+    assert remedy.next_advice(finding, both.keys) == ADD_NOISE  # LOWER_D_LR would change optim.d.lr again
+    changed = remedy.apply_advice(config(), both)
+    assert (changed.optim.d.lr, changed.optim.g.lr) == (0.0001, 0.0001)
 
 
 def test_without_auto_a_finding_never_stops_training(tmp_path, monkeypatch):

@@ -184,7 +184,7 @@ def test_every_piece_of_advice_is_a_valid_config_change(preset, rule):
     assert advice
     for item in advice:
         if item.override is not None:
-            changed = load_config(preset, [item.override])
+            changed = load_config(preset, item.overrides)
             assert changed != config, item.override
         else:
             flow = yaml.safe_dump([item.plugin], default_flow_style=True).strip()
@@ -203,6 +203,39 @@ def test_advice_is_relative_to_the_config_and_skips_what_is_in_effect():
 def test_sgd_with_momentum_is_advised_to_switch_to_adam_on_oscillation():
     config = load_config("ring", ["optim.d.name=sgd", "optim.d.momentum=0.9"])
     assert "optim.d.name=adam" in {item.override for item in advice_for("oscillation", config)}
+
+
+def test_divergence_lowers_both_learning_rates_and_clips_both_gradients_as_single_changes():
+    config = load_config("ring", ["optim.d.lr=0.004", "optim.g.lr=0.002"])
+    lower, clip = advice_for("divergence", config)[:2]
+    assert lower.overrides == ["optim.d.lr=0.001", "optim.g.lr=0.0005"]  # each a quarter of its own rate
+    assert clip.overrides == ["optim.d.grad_clip=10.0", "optim.g.grad_clip=10.0"]
+    assert load_config("ring", clip.overrides).optim.g.grad_clip == 10.0
+    half_clipped = load_config("ring", ["optim.d.grad_clip=5.0"])
+    assert [a for a in advice_for("divergence", half_clipped) if "grad_clip" in (a.override or "")][0].overrides == [
+        "optim.g.grad_clip=10.0"]  # D's own clip is kept
+
+
+def test_a_d_much_narrower_than_g_is_sized_like_g_in_one_fresh_start():
+    tiny = load_config("ring", ["discriminator.width=4", "discriminator.depth=1", "optim.d.lr=1.0e-05"])
+    first = advice_for("d_weak", tiny)[0]
+    # doubling 4 units gives 8; the ring preset's G is 128 wide and 3 deep, and D's lr goes to 2 × G's 1e-3
+    assert first.overrides == ["discriminator.width=128", "discriminator.depth=3", "optim.d.lr=0.002"]
+    assert not first.hot and all(not (a.keys & first.keys) for a in advice_for("d_weak", tiny)[1:2])
+    assert advice_for("d_weak", load_config("ring", ["discriminator.width=64"]))[0].keys == {"optim.n_critic"}
+
+
+def test_a_flat_weight_clipped_critic_is_advised_a_gradient_penalty_instead_of_the_clipping():
+    clipped = load_config("ring", ["loss.name=wasserstein", "plugins=[{name: weight_clip, clip: 0.01}, {name: ema}]"])
+    first = advice_for("d_weak", clipped)[0]
+    changed = load_config("ring", ["loss.name=wasserstein", *first.overrides])
+    assert [p.name for p in changed.plugins] == ["ema", "wgan_gp"] and first.keys == {"plugins"}
+
+
+def test_overrides_split_only_where_a_new_key_begins():
+    assert Advice("w", override="optim.d.betas=[0.5, 0.999] optim.g.lr=0.001").overrides == [
+        "optim.d.betas=[0.5, 0.999]", "optim.g.lr=0.001"]
+    assert Advice("w", plugin={"name": "r1"}).keys == {"plugin:r1"}
 
 
 def test_numbers_in_overrides_read_back_as_floats():

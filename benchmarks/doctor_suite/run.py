@@ -121,7 +121,7 @@ def train_cached(config: Config, directory: Path) -> dict:
     digest = config_digest(config)
     if marker.is_file():
         outcome = json.loads(marker.read_text())
-        if outcome.get("config") == digest and (outcome["steps_done"] == config.train.steps or outcome["error"]):
+        if outcome.get("config") == digest and (outcome["steps_done"] >= config.train.steps or outcome["error"]):
             return outcome
     shutil.rmtree(directory, ignore_errors=True)
     started_cpu, started_wall = time.process_time(), time.perf_counter()

@@ -15,6 +15,8 @@ minibatch stddev (Karras et al. 2018), experience replay (Shrivastava et al. 201
 """
 from __future__ import annotations
 
+import yaml
+
 from .finding import Advice
 
 DROPOUT = 0.3
@@ -30,8 +32,8 @@ def advice_for(rule: str, config) -> list[Advice]:
 def in_effect(item: Advice, config) -> bool:
     if item.plugin is not None:
         return item.plugin["name"] in {plugin.name for plugin in config.plugins}
-    path, value = item.override.split("=", 1)
-    return str(current(config, path)) == value
+    return all(str(current(config, path)) == value for path, value in
+               (override.split("=", 1) for override in item.overrides))
 
 
 def current(config, path: str):
@@ -54,6 +56,12 @@ def scaled_lr(config, net: str, factor: float, why: str) -> Advice:
     return Advice(why, override=f"optim.{net}.lr={number(getattr(config.optim, net).lr * factor)}")
 
 
+def both_lrs(config, factor: float, why: str) -> Advice:
+    """D's and G's learning rates scaled together: one change, one remedy attempt."""
+    return Advice(why, override=f"optim.d.lr={number(config.optim.d.lr * factor)} "
+                                f"optim.g.lr={number(config.optim.g.lr * factor)}")
+
+
 def d_option(config, option: str, value, why: str) -> Advice | None:
     """An override of a discriminator option, when this discriminator has the option."""
     if option not in _discriminator_options(config):
@@ -65,6 +73,14 @@ def _discriminator_options(config) -> dict:
     from ..nets import DISCRIMINATORS
 
     return DISCRIMINATORS.validate({"name": config.discriminator.name}, "discriminator")
+
+
+def net_spec(config, net: str) -> dict:
+    """The net's options as configured, every default filled in."""
+    from ..nets import DISCRIMINATORS, GENERATORS
+
+    registry = DISCRIMINATORS if net == "discriminator" else GENERATORS
+    return registry.validate(current(config, net), net)
 
 
 def more_dropout(config, why: str) -> Advice | None:
@@ -88,11 +104,13 @@ def adam_beta(config, net: str) -> Advice | None:
     return None
 
 
-def grad_clip(config, net: str) -> Advice | None:
-    if getattr(config.optim, net).grad_clip is not None:
+def grad_clips(config) -> Advice | None:
+    """Clip both nets' gradient norms (those not clipped yet) in one change."""
+    unclipped = [net for net in ("d", "g") if getattr(config.optim, net).grad_clip is None]
+    if not unclipped:
         return None
-    return Advice(f"clip {net.upper()}'s gradient norm so one bad batch cannot throw the weights away (Pascanu et al. 2013)",
-                  override=f"optim.{net}.grad_clip={GRAD_CLIP}")
+    return Advice("clip the gradient norms so one bad batch cannot throw the weights away (Pascanu et al. 2013)",
+                  override=" ".join(f"optim.{net}.grad_clip={GRAD_CLIP}" for net in unclipped))
 
 
 def d_overpowering(config) -> list:
@@ -110,13 +128,56 @@ def d_overpowering(config) -> list:
 
 
 def d_weak(config) -> list:
+    capacity = d_capacity(config)
     return [
-        catch_up_lr(config),
+        clipping_to_penalty(config),
+        capacity,
+        catch_up_lr(config) if capacity is None else None,  # the capacity change already brings D's lr up
         Advice("give D more updates per G step, so it keeps up", override=f"optim.n_critic={config.optim.n_critic + 1}"),
         scaled_lr(config, "d", 2.0, "a faster D than G, as in TTUR (Heusel et al. 2017)"),
         d_option(config, "width", 2 * (current(config, "discriminator.width") or 64),
-                 "a wider D has the capacity to tell samples from data"),
+                 "a wider D has the capacity to tell samples from data") if capacity is None else None,
     ]
+
+
+def clipping_to_penalty(config) -> Advice | None:
+    """A weight-clipped critic that went flat: swap the clipping for a gradient penalty (one change of `plugins`).
+
+    Clipping at a small constant pushes a critic's weights to the clip and its function towards a
+    flat or very simple one (Gulrajani et al. 2017, §3); the gradient penalty is their fix."""
+    names = [plugin.name for plugin in config.plugins]
+    if config.loss.name != "wasserstein" or "weight_clip" not in names or "wgan_gp" in names:
+        return None
+    kept = [spec.to_dict() if hasattr(spec, "to_dict") else dict(spec) for spec in config.plugins if spec.name != "weight_clip"]
+    flow = yaml.safe_dump([*kept, {"name": "wgan_gp", "weight": 10.0}], default_flow_style=True, width=10_000).strip()
+    return Advice("weight clipping flattens the critic and starves G of gradient; a gradient penalty bounds it "
+                  "without that (WGAN-GP, Gulrajani et al. 2017)", override=f"plugins={flow}")
+
+
+SMALLER_THAN_G = 0.5  # a D under half G's width (or shallower) is under-sized, not just slow
+
+
+def d_capacity(config) -> Advice | None:
+    """A D much smaller than G cannot keep up, whatever its lr: bring it to G's size in one fresh start.
+
+    Doubling a 4-unit D gives an 8-unit D, still far too small; a practitioner sizes D like G (the
+    DCGAN and MLP GANs of the literature use mirrored nets), lets it learn at least as fast as G
+    (TTUR's 2×, Heusel et al. 2017, when it was slower) and takes an extreme dropout back to
+    DROPOUT, all at once: the nets change, so this restarts from step 0 anyway."""
+    d_spec, g_spec = net_spec(config, "discriminator"), net_spec(config, "generator")
+    width, g_width = d_spec.get("width"), g_spec.get("width")
+    if width is None or g_width is None or width >= SMALLER_THAN_G * g_width:
+        return None
+    changes = [f"discriminator.width={g_width}"]
+    if "depth" in d_spec and "depth" in g_spec and d_spec["name"] == g_spec["name"] and d_spec["depth"] < g_spec["depth"]:
+        changes.append(f"discriminator.depth={g_spec['depth']}")
+    if (d_spec.get("dropout") or 0) > DROPOUT:
+        changes.append(f"discriminator.dropout={DROPOUT}")
+    if config.optim.d.lr < config.optim.g.lr:
+        changes.append(f"optim.d.lr={number(2 * config.optim.g.lr)}")
+    return Advice(f"D is {g_width / width:.3g}× narrower than G and cannot tell samples from data; size it like G "
+                  "(mirrored nets, as in DCGAN) and let it learn at least as fast (TTUR, Heusel et al. 2017)",
+                  override=" ".join(changes), hot=False)
 
 
 def catch_up_lr(config) -> Advice | None:
@@ -157,10 +218,8 @@ def mode_collapse(config) -> list:
 
 def divergence(config) -> list:
     return [
-        scaled_lr(config, "d", 0.25, "the learning rates are too high for this net: lower both"),
-        scaled_lr(config, "g", 0.25, "the learning rates are too high for this net: lower both"),
-        grad_clip(config, "d"),
-        grad_clip(config, "g"),
+        both_lrs(config, 0.25, "the learning rates are too high for this net: lower both"),
+        grad_clips(config),
         plugin("bound D's Lipschitz constant so its outputs cannot explode (Miyato et al. 2018)", hot=False,
                name="spectral_norm"),
     ]

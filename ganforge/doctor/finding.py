@@ -3,16 +3,19 @@
 One finding is one JSON line:
     {"step": 1200, "rule": "mode_collapse", "severity": "warn", "message": "...",
      "evidence": {"samples/diversity": 0.21}, "advice": [{"plugin": {"name": "pacgan", "packing": 2}, ...}]}
-Advice is either a dotted config override (`optim.d.lr=5e-05`) or a plugin snippet to add to
-`plugins:`; `hot` says whether it can be applied on a rollback to a checkpoint (it changes only
+Advice is either dotted config overrides (`optim.d.lr=5e-05`; a change that only makes sense
+as a whole, such as lowering both learning rates, is several separated by spaces, as they are
+pasted after `ganforge train`) or a plugin snippet to add to `plugins:`; `hot` says whether it can be applied on a rollback to a checkpoint (it changes only
 optimiser settings or hyper-parameters, or adds a plugin without parameters of its own).
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 SEVERITIES = ("info", "warn", "error")
+OVERRIDE_START = re.compile(r" (?=[A-Za-z_][\w.]*=)")  # a space that begins the next `key=value` (not one inside a value)
 
 
 def severity_rank(severity: str) -> int:
@@ -22,13 +25,25 @@ def severity_rank(severity: str) -> int:
 @dataclass(frozen=True)
 class Advice:
     why: str
-    override: str | None = None  # "optim.d.lr=5e-05"
+    override: str | None = None  # "optim.d.lr=5e-05", or several: "optim.d.lr=5e-05 optim.g.lr=5e-05"
     plugin: dict | None = None  # {"name": "instance_noise", "std": 0.1}
     hot: bool = True  # safe to apply when rolling back to a checkpoint (no new or changed net parameters)
 
     def __post_init__(self):
         if (self.override is None) == (self.plugin is None):
             raise ValueError("advice is either an override or a plugin snippet")
+
+    @property
+    def overrides(self) -> list[str]:
+        """The dotted overrides this advice applies together (none for a plugin)."""
+        return [] if self.override is None else OVERRIDE_START.split(self.override)
+
+    @property
+    def keys(self) -> set[str]:
+        """What it changes: each override's dotted key, or `plugin:<name>`."""
+        if self.override is None:
+            return {"plugin:" + self.plugin["name"]}
+        return {override.split("=", 1)[0] for override in self.overrides}
 
     def to_json(self) -> dict:
         change = {"override": self.override} if self.override is not None else {"plugin": dict(self.plugin)}

@@ -14,8 +14,12 @@ at once (writing a checkpoint as at any stop) and returns here. One remedy:
 3. applies the first advice item not tried before (a dotted override, or a plugin appended to
    `plugins:`), writes the new config.yaml, and re-saves the rollback checkpoint for it
    (ganforge/train/reconfigure.py: optimiser settings from the new config, new plugins fresh);
-4. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it;
-5. resumes. After `doctor.max_attempts` remedies, or when no advice is left, it records that it
+4. gives back the steps it set aside: `train.steps` grows by (the step training stopped at − the
+   rollback step), so the remedied run still gets as many steps as were asked for on top of
+   those thrown away (a rollback from step 620 to 400 on a 1,500-step run → 1,720 steps);
+5. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it,
+   with the steps given back and the new `train.steps`;
+6. resumes. After `doctor.max_attempts` remedies, or when no advice is left, it records that it
    gives up and training runs to the end with the last config.
 """
 from __future__ import annotations
@@ -52,24 +56,29 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
             gave_up = True  # no more remedies: train on to the end with this config
             continue
         attempts += 1
-        config, previous = apply_advice(config, advice), config
+        given_back = state.step - rollback_step(run, config, finding, advice)
+        config, previous = with_steps_given_back(apply_advice(config, advice), given_back), config
         to_step = roll_back(run, previous, config, finding, advice, attempts)
-        record(run, action_record(to_step, finding, advice, attempts), quiet)
-        tried.add(advice_key(advice))
+        record(run, action_record(to_step, finding, advice, attempts, given_back, config.train.steps), quiet)
+        tried.update(advice.keys)
 
 
 def next_advice(finding: Finding, tried: set[str]) -> Advice | None:
-    return next((item for item in finding.advice if advice_key(item) not in tried), None)
+    """The first advice item that changes nothing an earlier remedy already changed."""
+    return next((item for item in finding.advice if not item.keys & tried), None)
 
 
-def advice_key(advice: Advice) -> str:
-    return advice.override.split("=")[0] if advice.override else "plugin:" + advice.plugin["name"]
+def with_steps_given_back(config: Config, steps: int) -> Config:
+    """`train.steps` longer by the steps a rollback throws away, so the fix gets the run's full length."""
+    raw = config.to_dict()
+    raw["train"]["steps"] = config.train.steps + max(steps, 0)
+    return validate(raw)
 
 
 def apply_advice(config: Config, advice: Advice) -> Config:
     raw = config.to_dict()
     if advice.override is not None:
-        apply_overrides(raw, [advice.override])
+        apply_overrides(raw, advice.overrides)
     else:
         raw["plugins"] = [spec for spec in raw["plugins"] if spec["name"] != advice.plugin["name"]] + [dict(advice.plugin)]
     return validate(raw)
@@ -112,15 +121,16 @@ def previous_attempts(run: RunDir) -> tuple[int, set[str]]:
     for record_ in _records(run):
         if record_.get("rule") == "auto_remedy" and "advice" in record_.get("action", {}):
             attempts += 1
-            tried.add(advice_key(Advice.from_json(record_["action"]["advice"])))
+            tried.update(Advice.from_json(record_["action"]["advice"]).keys)
     return attempts, tried
 
 
-def action_record(to_step: int, finding: Finding, advice: Advice, attempt: int) -> dict:
+def action_record(to_step: int, finding: Finding, advice: Advice, attempt: int, given_back: int, steps: int) -> dict:
     return {"step": to_step, "rule": "auto_remedy", "severity": "info",
-            "message": f"attempt {attempt}: {finding.rule} at step {finding.step}; rolled back to step {to_step} "
-                       f"and applied {advice.change()}",
-            "evidence": {"detected_at": finding.step, "rolled_back_to": to_step, "attempt": attempt},
+            "message": f"attempt {attempt}: {finding.rule} at step {finding.step}; rolled back to step {to_step}, "
+                       f"applied {advice.change()} and gave back {given_back} steps (train.steps={steps})",
+            "evidence": {"detected_at": finding.step, "rolled_back_to": to_step, "attempt": attempt,
+                         "steps_given_back": given_back, "train_steps": steps},
             "advice": [], "action": {"advice": advice.to_json(), "finding": finding.to_json()}}
 
 
