@@ -106,3 +106,40 @@ def test_doctor_writer_keeps_earlier_remedies_when_a_later_one_rolls_back_furthe
     writer(Finding(600, "d_weak", "error", "m"))
     writer.truncate_after(0)  # attempt 2 changes the nets: a fresh start
     assert [json.loads(line)["message"] for line in path.read_text().splitlines()] == ["attempt 1"]
+
+
+def image_history(flushes, probe):
+    """A digits-sized DCGAN run whose D wins throughout (accuracy 0.999, D(G(z)) 0.11: the quickstart's from step ~500)."""
+    from ganforge.doctor.signals import SignalHistory
+
+    history = SignalHistory()
+    for flush in range(1, flushes + 1):
+        means = {"d/accuracy": 0.999, "d/real": 0.88, "d/fake": 0.11, "loss/d": 0.3, "loss/g": 2.4, "grad/g": 20.0}
+        if flush % 5 == 0:
+            means.update(probe)
+        history.append(flush * 10, means)
+    return history
+
+
+# the quickstart's probes while D wins (nn_ratio 1.32-1.38, diversity 0.91-0.93, offset 0.52-0.53), against
+# a starved G's: the same D with samples twice as far from their nearest real image as real images are apart
+LIKE_DATA = {"samples/nn_ratio": 1.34, "samples/diversity": 0.92, "samples/offset": 0.53}
+STARVED = {"samples/nn_ratio": 2.6, "samples/diversity": 0.92, "samples/offset": 0.53}
+BLOBS = {"samples/nn_ratio": 1.07, "samples/diversity": 0.17, "samples/offset": 0.49}  # a DCGAN's collapsed opening
+
+
+@pytest.mark.parametrize("probe, fires", [(LIKE_DATA, False), (STARVED, True), (BLOBS, True)])
+def test_a_winning_d_over_images_as_good_as_a_healthy_runs_is_not_d_overpowering(probe, fires):
+    from ganforge.doctor.rules import d_overpowering
+    from ganforge.doctor.rules.context import RuleContext
+
+    digits = RuleContext(dataset_size=1797, batch_size=64, is_image=True)
+    assert (d_overpowering.check(image_history(60, probe), digits) is not None) is fires
+
+
+def test_one_flush_of_an_astronomical_loss_is_divergence_at_once_but_a_large_one_is_not():
+    blown = {"loss/g": 1.5e5}  # ring_divergence on seed 1: its first flush, then a dominant D
+    doctor = run_doctor(trace(30, lambda f: blown if f == 1 else {}))
+    assert [(f.rule, f.step) for f in doctor.findings][:1] == [("divergence", 10)]
+    large = {"loss/g": 5e3}  # past the two-flush limit of 10³, below ten times it: one flush is not enough
+    assert rules_fired(run_doctor(trace(30, lambda f: large if f == 5 else {}))) == []

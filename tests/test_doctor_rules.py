@@ -261,9 +261,10 @@ def test_a_nan_guard_rollback_is_an_error_and_the_doctor_forgets_the_rolled_back
 
 
 def test_astronomical_losses_on_two_flushes_are_an_error_without_warm_up():
-    doctor = run_doctor(trace(9, lambda f: {"loss/g": 1796.0 * f, "grad/d": 191.0} if f >= 8 else {}))
+    # 1,500 then 3,000: past the two-flush limit (10³) both times, but below the one-flush limit (10⁴)
+    doctor = run_doctor(trace(9, lambda f: {"loss/g": 1500.0 * (f - 7), "grad/d": 191.0} if f >= 8 else {}))
     assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 90)]
-    assert doctor.findings[0].evidence == {"loss/g": pytest.approx(16164.0)}
+    assert doctor.findings[0].evidence == {"loss/g": pytest.approx(3000.0)}
 
 
 class FixedOutput(torch.nn.Module):

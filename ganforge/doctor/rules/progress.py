@@ -67,3 +67,11 @@ def spreading_on_data(history: SignalHistory, flushes: int, off_data: float) -> 
     if len(early) < 4 or not len(offsets) or float(np.median(offsets)) >= off_data:
         return False
     return float(np.median(early[: len(early) // 2])) < SPREAD_BELOW and rising(history, "samples/diversity", flushes)
+
+
+def probe_median(history: SignalHistory, name: str, flushes: int) -> float:
+    """The median of `name`'s finite probe values in the last `flushes` flushes (NaN when none)."""
+    start = history.steps[-flushes] if len(history) >= flushes else 0
+    steps, values = history.series(name)
+    values = finite(values[steps >= start])
+    return float(np.median(values)) if len(values) else float("nan")
