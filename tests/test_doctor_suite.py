@@ -61,6 +61,26 @@ def test_a_finished_run_is_not_trained_again(runner, tmp_path):
     assert (tmp_path / "run" / "stats.jsonl").stat().st_mtime_ns == stats_written
 
 
+def test_a_remedied_run_longer_than_its_config_still_counts_as_finished(runner, tmp_path):
+    import json
+
+    config = validate(tiny_ring_raw(steps=6, sample_every=3, checkpoint_every=3, log_every=3))
+    first = runner.train_cached(config, tmp_path / "run")
+    marker = tmp_path / "run" / "suite.json"
+    marker.write_text(json.dumps({**first, "steps_done": 9}))  # auto-remedy gave back 3 steps after a rollback
+    assert runner.train_cached(config, tmp_path / "run")["steps_done"] == 9  # not trained again
+
+
+def test_remedy_actions_name_the_steps_given_back(runner, tmp_path):
+    import json
+
+    lines = [{"rule": "auto_remedy", "evidence": {"steps_given_back": 220},
+              "action": {"advice": {"override": "optim.d.lr=0.00025 optim.g.lr=0.00025"}}},
+             {"rule": "auto_remedy", "evidence": {}, "action": {"gave_up": True}}]
+    (tmp_path / "doctor.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert runner.remedy_actions(tmp_path) == ["optim.d.lr=0.00025 optim.g.lr=0.00025 (+220 steps)", "gave up"]
+
+
 class FakeFinding:
     def __init__(self, rule, step, severity="warn"):
         self.rule, self.step, self.severity = rule, step, severity

@@ -168,8 +168,15 @@ def remedy_actions(directory: Path) -> list[str]:
     if not path.is_file():
         return []
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    actions = [line["action"] for line in lines if isinstance(line.get("action"), dict)]
-    return ["gave up" if action.get("gave_up") else advice_text(action.get("advice", {})) for action in actions]
+    return [action_text(line) for line in lines if isinstance(line.get("action"), dict)]
+
+
+def action_text(line: dict) -> str:
+    """`optim.d.lr=5.0e-05 (+220 steps)`, or "gave up"."""
+    if line["action"].get("gave_up"):
+        return "gave up"
+    given_back = line.get("evidence", {}).get("steps_given_back")
+    return advice_text(line["action"].get("advice", {})) + (f" (+{given_back} steps)" if given_back else "")
 
 
 def advice_text(advice: dict) -> str:
@@ -252,6 +259,19 @@ def totals_lines(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[st
         f"- **auto-remedy rescues** (final fid ≤ {RESCUE_FACTOR}× the healthy run's): {percent(len(saved), len(tried))}"
         " — target ≥ 2/3",
     ]
+
+
+def remedy_comparison(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
+    """Not a target: how the remedied runs compare with their own unremedied run and with looser bounds."""
+    tried = [r for r in runs if r.label != "healthy" and rescued(r, healthy_fid) is not None]
+    if not tried:
+        return []
+    better = [r for r in tried if r.remedy.get("fid") is not None and (r.fid is None or r.remedy["fid"] < r.fid)]
+    within = {factor: sum(1 for r in tried if r.remedy.get("fid") is not None
+                          and r.remedy["fid"] <= factor * healthy_fid[r.dataset]) for factor in (2.0, 3.0)}
+    return ["", f"Auto-remedy, for information (not the target): the remedied run's final fid is below the unremedied "
+            f"run's in {len(better)}/{len(tried)}; within 2× the healthy run's in {within[2.0]}/{len(tried)}, "
+            f"within 3× in {within[3.0]}/{len(tried)}."]
 
 
 def scores(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
@@ -349,6 +369,7 @@ def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool,
     ]
     if not remedy:
         lines += ["", "Auto-remedy was not run for this table (`--no-remedy`)."]
+    lines += remedy_comparison(runs, healthy_fid)
     return "\n".join(lines)
 
 
