@@ -24,6 +24,16 @@ RING = tiny_ring_raw(steps=4, batch_size=16, sample_every=4, checkpoint_every=4,
 DIGITS_R1 = {**tiny_digits_raw(steps=2, batch_size=8, sample_every=2, checkpoint_every=2, log_every=2),
              "plugins": [{"name": "r1", "gamma": 1.0}]}  # batch norm and a double-backward penalty
 DROPOUT = {**RING, "discriminator": {**RING["discriminator"], "dropout": 0.3}}  # per-rank random masks
+# plugins that change what one step is (several D calls, double backward, look-ahead copies, extra nets and heads)
+PLUGIN_RUNS = {
+    "penalised": {**RING, "plugins": [{"name": "spectral_norm"}, {"name": "r1", "gamma": 1.0}]},  # deterministic
+    "wgan_gp": {**RING, "loss": {"name": "wasserstein"}, "optim": {"n_critic": 2},
+                "plugins": [{"name": "wgan_gp", "weight": 10.0}]},
+    "unrolled": {**RING, "plugins": [{"name": "unrolled", "steps": 2}]},
+    "multi_generator": {**RING, "plugins": [{"name": "multi_generator", "generators": 2}, {"name": "ema"}]},
+    "replay_pacgan": {**RING, "plugins": [{"name": "replay"}, {"name": "pacgan", "packing": 2},
+                                          {"name": "minibatch_stddev"}]},
+}
 
 
 def with_steps(raw, steps):
@@ -53,10 +63,13 @@ def run_rank(folder: Path) -> None:
     straight = train(validate(with_steps(DROPOUT, 6)), RunDir(folder / "dropout-straight"), quiet=True)
     train(validate(DROPOUT), RunDir(folder / "dropout-halves"), quiet=True)
     resumed = train(validate(with_steps(DROPOUT, 6)), RunDir(folder / "dropout-halves"), resume=True, quiet=True)
+    plugin_runs = {name: train(validate(raw), RunDir(folder / name), quiet=True) for name, raw in PLUGIN_RUNS.items()}
     gathered = distributed.all_gather_samples(torch.full((2, 3), float(rank)))
     distributed.teardown()
     torch.save({"ring": net_tensors(ring), "digits": net_tensors(digits), "gathered": gathered,
-                "straight": net_tensors(straight), "resumed": net_tensors(resumed)}, folder / f"rank{rank}.pt")
+                "straight": net_tensors(straight), "resumed": net_tensors(resumed),
+                "wrappers": [type(ring.d_objective).__name__, type(ring.g_objective).__name__],
+                "plugins": {name: net_tensors(state) for name, state in plugin_runs.items()}}, folder / f"rank{rank}.pt")
 
 
 def torchrun(arguments: list[str], timeout: int = 240) -> subprocess.CompletedProcess:
@@ -72,7 +85,7 @@ def torchrun(arguments: list[str], timeout: int = 240) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def two_rank_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ddp")
-    for name in ("ring2", "digits2", "dropout-straight", "dropout-halves"):
+    for name in ("ring2", "digits2", "dropout-straight", "dropout-halves", *PLUGIN_RUNS):
         RunDir.create(path=folder / name)
     torchrun([__file__, str(folder)])
     return folder, [torch.load(folder / f"rank{r}.pt") for r in range(WORLD)]
@@ -90,6 +103,41 @@ def test_ranks_end_with_identical_nets(two_rank_run):
         for name, tensor in rank0[run].items():
             assert torch.isfinite(tensor).all(), name
             assert torch.equal(tensor, rank1[run][name]), name
+
+
+def test_each_nets_step_loss_is_wrapped_in_distributed_data_parallel(two_rank_run):
+    _, ranks = two_rank_run
+    for result in ranks:
+        assert result["wrappers"] == ["DistributedDataParallel", "DistributedDataParallel"]
+
+
+@pytest.mark.parametrize("name", sorted(PLUGIN_RUNS))
+def test_ranks_stay_identical_with_plugins_that_reshape_the_step(two_rank_run, name):
+    _, (rank0, rank1) = two_rank_run
+    initial = net_tensors(build_state(validate(PLUGIN_RUNS[name])))
+    assert rank0["plugins"][name].keys() == initial.keys()
+    assert max((rank0["plugins"][name][key] - initial[key]).abs().max() for key in initial) > 1e-4  # trained
+    for key, tensor in rank0["plugins"][name].items():
+        assert torch.isfinite(tensor).all(), key
+        assert torch.equal(tensor, rank1["plugins"][name][key]), key
+
+
+def test_double_backward_penalty_under_ddp_equals_one_process(two_rank_run, tmp_path):
+    _, (rank0, _) = two_rank_run  # r1's autograd.grad runs inside DDP's forward; its gradient is averaged in the backward
+    single, _ = single_process(tmp_path, PLUGIN_RUNS["penalised"], "penalised")
+    reference = net_tensors(single)
+    for key, tensor in rank0["plugins"]["penalised"].items():
+        torch.testing.assert_close(tensor, reference[key], rtol=0, atol=1e-5)
+
+
+def test_a_parameter_left_without_gradient_under_ddp_is_named(monkeypatch):
+    from ganforge.train.objectives import require_every_gradient
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    net(torch.ones(1, 2)).sum().backward()
+    require_every_gradient(net, "D")  # every parameter has its gradient: silent
+    net[1].bias.grad = None
+    with pytest.raises(ConfigError, match=r"plugins: .*every parameter of D .* gave none to 1\.bias"):
+        require_every_gradient(net, "D")
 
 
 def test_two_ranks_equal_one_process_with_the_same_global_batch(two_rank_run, tmp_path):

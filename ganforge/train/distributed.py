@@ -4,11 +4,10 @@ torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; `setup`
 and joins the process group (gloo on CPU, NCCL on CUDA). Without them every helper here is a
 no-op for a single process, so the training code calls them unconditionally.
 
-Gradients are averaged by hand (`average_gradients`: one flattened all-reduce per net after
-backward) instead of through DistributedDataParallel's autograd hooks. The result is the
-same average DDP computes, but it also holds for what DDP's reducer cannot follow: gradient
-penalties that differentiate D twice (`autograd.grad(create_graph=True)`), D run several
-times per step (real, fake, interpolates, look-ahead copies), and G's step with D frozen.
+Gradients are averaged by DistributedDataParallel: each net's step loss is wrapped in DDP
+(objectives.py), so one step is one DDP forward and one backward. What else a data-parallel
+GAN needs lives here: the shared latent stream, each rank's rows of a batch, stats and stop
+requests reduced across ranks, rank 0's buffers copied out, samples gathered for evaluation.
 """
 from __future__ import annotations
 
@@ -94,23 +93,6 @@ def all_reduce_mean_(tensor: torch.Tensor) -> torch.Tensor:
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         tensor.div_(world_size())
     return tensor
-
-
-def average_gradients(parameters) -> None:
-    """Replace every parameter's .grad by its mean over ranks, in one flattened all-reduce.
-
-    Parameters without a gradient are left alone (the same ones on every rank, since every
-    rank runs the same code on equally sized batches), so optimisers skip them as they would
-    in a single process.
-    """
-    if not is_distributed():
-        return
-    grads = [p.grad for p in parameters if p.grad is not None]
-    if not grads:
-        return
-    bucket = all_reduce_mean_(torch.cat([g.reshape(-1) for g in grads]))
-    for grad, averaged in zip(grads, bucket.split([g.numel() for g in grads])):
-        grad.copy_(averaged.view_as(grad))
 
 
 def broadcast_state(module: torch.nn.Module) -> None:

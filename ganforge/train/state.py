@@ -18,6 +18,7 @@ from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
 from . import distributed
+from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
 
 GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
@@ -41,6 +42,8 @@ class TrainState:
     batches_drawn: int = 0  # data batches consumed (n_critic per G step)
     extras: dict = field(default_factory=dict)  # scratch space plugins may share
     shared_rng: torch.Tensor | None = None  # distributed runs: RNG state of the latent stream every rank shares
+    d_objective: torch.nn.Module | None = None  # distributed runs: D's step loss wrapped in DDP (objectives.py)
+    g_objective: torch.nn.Module | None = None  # distributed runs: G's step loss wrapped in DDP
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Global batch number `batches_drawn` (train.batch_size rows); under torchrun, this rank's rows of it."""
@@ -135,7 +138,8 @@ def build_state(config: Config) -> TrainState:
 
 
 def _prepare_data_parallel(state: TrainState) -> None:
-    """Distributed: batch norm synchronised across GPUs, rank 0's nets on every rank, the shared latent stream.
+    """Distributed: batch norm synchronised across GPUs, rank 0's nets on every rank, the shared latent
+    stream, and each net's step loss wrapped in DistributedDataParallel (objectives.py).
 
     SyncBatchNorm needs CUDA; on CPU each rank normalises with its own share of the batch and
     the running statistics are copied from rank 0 before every sample grid and checkpoint.
@@ -147,3 +151,4 @@ def _prepare_data_parallel(state: TrainState) -> None:
         state.D = torch.nn.SyncBatchNorm.convert_sync_batchnorm(state.D)
     state.synchronise_buffers()
     state.adopt_rng_as_shared()
+    wrap_for_data_parallel(state)
