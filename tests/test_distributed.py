@@ -1,4 +1,5 @@
 """Data-parallel training on CPU: 2 gloo ranks on 127.0.0.1 against one process with the same global batch."""
+import json
 import os
 import socket
 import subprocess
@@ -31,6 +32,7 @@ PLUGIN_RUNS = {
                 "plugins": [{"name": "wgan_gp", "weight": 10.0}]},
     "unrolled": {**RING, "plugins": [{"name": "unrolled", "steps": 2}]},
     "multi_generator": {**RING, "plugins": [{"name": "multi_generator", "generators": 2}, {"name": "ema"}]},
+    "evaluated": {**RING, "eval": {"every": 4, "metrics": ["modes"], "n": 501}},  # 501: ranks share unevenly
     "replay_pacgan": {**RING, "plugins": [{"name": "replay"}, {"name": "pacgan", "packing": 2},
                                           {"name": "minibatch_stddev"}]},
 }
@@ -128,6 +130,16 @@ def test_double_backward_penalty_under_ddp_equals_one_process(two_rank_run, tmp_
     reference = net_tensors(single)
     for key, tensor in rank0["plugins"]["penalised"].items():
         torch.testing.assert_close(tensor, reference[key], rtol=0, atol=1e-5)
+
+
+def test_periodic_evaluation_gathers_every_ranks_samples(two_rank_run, tmp_path):
+    folder, _ = two_rank_run  # each rank generates its share of the fixed evaluation latents; rank 0 scores all of them
+    _, run = single_process(tmp_path, PLUGIN_RUNS["evaluated"], "evaluated")
+    (ours,), (theirs,) = ([json.loads(line) for line in (path / "eval.jsonl").read_text().splitlines()]
+                          for path in (folder / "evaluated", run.path))
+    assert ours["step"] == theirs["step"] == 4 and ours["provenance"]["n_generated"] == 501
+    assert ours["metrics"]["modes"] == theirs["metrics"]["modes"]
+    assert ours["metrics"]["high_quality"] == pytest.approx(theirs["metrics"]["high_quality"], abs=2 / 501)
 
 
 def test_a_parameter_left_without_gradient_under_ddp_is_named(monkeypatch):
