@@ -88,8 +88,29 @@ def test_a_d_slower_than_g_is_first_advised_to_catch_up():
 def test_a_cycling_wasserstein_critic_without_a_lipschitz_bound_is_first_advised_a_gradient_penalty():
     assert first_advice("oscillation", loss={"name": "wasserstein"}).plugin == {"name": "wgan_gp", "weight": 10.0}
     bounded = first_advice("oscillation", loss={"name": "wasserstein"}, plugins=[{"name": "r1", "gamma": 1.0}])
-    assert bounded.override is not None and bounded.override.startswith("optim.g.lr=")
-    assert first_advice("oscillation").override.startswith("optim.g.lr=")  # a classifier loss: no critic bound needed
+    assert bounded.keys == {"optim.d.lr", "optim.g.lr"}  # both rates halved, as one change
+    assert first_advice("oscillation").keys == {"optim.d.lr", "optim.g.lr"}  # a classifier loss: no critic bound needed
+
+
+def test_learning_rates_far_apart_are_brought_together_first():
+    def rates(d, g):
+        return {"g": {"name": "adam", "lr": g}, "d": {"name": "adam", "lr": d}}
+    # D 20× faster than G (past TTUR's 4×): G gets D's rate; at 4× (TTUR itself) D is slowed instead
+    assert first_advice("d_overpowering", optim=rates(2e-4, 1e-5)).override == "optim.g.lr=0.0002"
+    assert first_advice("d_overpowering", optim=rates(4e-4, 1e-4)).override == "optim.d.lr=0.0001"
+    # the saturating loss is the first suspect when D wins (Goodfellow et al. 2014)
+    assert first_advice("d_overpowering", loss={"name": "minimax"}).override == "loss.name=nonsaturating"
+    # G 10× faster than D on a collapsing mixture: G gets D's rate; at 2× the literature's fixes come first
+    assert first_advice("mode_collapse", optim=rates(1e-3, 1e-2)).override == "optim.g.lr=0.001"
+    assert first_advice("mode_collapse", optim=rates(1e-3, 2e-3)).plugin["name"] == "unrolled"
+
+
+def test_diverging_adam_is_lowered_to_the_usual_range_in_one_change():
+    def rates(lr, name="adam"):
+        return {"g": {"name": name, "lr": lr}, "d": {"name": name, "lr": lr}}
+    assert first_advice("divergence", optim=rates(0.1)).overrides == ["optim.d.lr=0.001", "optim.g.lr=0.001"]
+    assert first_advice("divergence", optim=rates(2e-3)).overrides == ["optim.d.lr=0.0005", "optim.g.lr=0.0005"]
+    assert first_advice("divergence", optim=rates(0.05, "sgd")).overrides == ["optim.d.lr=0.0125", "optim.g.lr=0.0125"]
 
 
 def test_doctor_writer_keeps_earlier_remedies_when_a_later_one_rolls_back_further(tmp_path):

@@ -56,10 +56,16 @@ def scaled_lr(config, net: str, factor: float, why: str) -> Advice:
     return Advice(why, override=f"optim.{net}.lr={number(getattr(config.optim, net).lr * factor)}")
 
 
-def both_lrs(config, factor: float, why: str) -> Advice:
+def both_lrs_scaled(config, factor: float, why: str) -> Advice:
     """D's and G's learning rates scaled together: one change, one remedy attempt."""
     return Advice(why, override=f"optim.d.lr={number(config.optim.d.lr * factor)} "
                                 f"optim.g.lr={number(config.optim.g.lr * factor)}")
+
+
+def both_lrs_lowered(config, why: str) -> Advice:
+    """D's and G's learning rates lowered together (lowered_lr): one change, one remedy attempt."""
+    return Advice(why, override=f"optim.d.lr={number(lowered_lr(config.optim.d))} "
+                                f"optim.g.lr={number(lowered_lr(config.optim.g))}")
 
 
 def d_option(config, option: str, value, why: str) -> Advice | None:
@@ -113,8 +119,48 @@ def grad_clips(config) -> Advice | None:
                   override=" ".join(f"optim.{net}.grad_clip={GRAD_CLIP}" for net in unclipped))
 
 
+TTUR_RATIO = 4.0  # TTUR runs D up to 4× faster than G (1e-4 / 4e-4, Heusel et al. 2017); beyond that G is left behind
+
+
+def non_saturating(config) -> Advice | None:
+    """Under the minimax loss a confident D gives G a vanishing gradient; the non-saturating loss does not."""
+    if config.loss.name != "minimax":
+        return None
+    return Advice("the minimax loss saturates when D is confident, so G's gradient vanishes; the non-saturating "
+                  "loss keeps it (Goodfellow et al. 2014; Arjovsky & Bottou 2017)", override="loss.name=nonsaturating")
+
+
+def g_catch_up_lr(config) -> Advice | None:
+    """G far slower than D (past TTUR's ratio) cannot keep up: give it D's rate, the DCGAN default of equal rates."""
+    d_lr, g_lr = config.optim.d.lr, config.optim.g.lr
+    if d_lr <= TTUR_RATIO * g_lr:
+        return None
+    return Advice(f"G learns {d_lr / g_lr:.3g}× slower than D, past TTUR's {TTUR_RATIO:g}× (Heusel et al. 2017); "
+                  "equal rates are the DCGAN default (Radford et al. 2016)", override=f"optim.g.lr={number(d_lr)}")
+
+
+def g_slow_down_lr(config) -> Advice | None:
+    """G much faster than D overshoots from mode to mode: bring its rate down to D's."""
+    d_lr, g_lr = config.optim.d.lr, config.optim.g.lr
+    if g_lr <= 2 * d_lr:
+        return None
+    return Advice(f"G learns {g_lr / d_lr:.3g}× faster than D and hops from mode to mode before D can respond; "
+                  "equal rates are the DCGAN default (Radford et al. 2016)", override=f"optim.g.lr={number(d_lr)}")
+
+
+ADAM_LR_CEILING = 1e-3  # GAN papers use Adam at 1e-4-1e-3 (DCGAN 2e-4; TTUR 1e-4/4e-4; this repository's presets 2e-4-1e-3)
+
+
+def lowered_lr(settings) -> float:
+    """A quarter of the rate, and for Adam at most the top of the range GANs are trained with."""
+    lowered = settings.lr * 0.25
+    return min(lowered, ADAM_LR_CEILING) if settings.name in ("adam", "adamw") else lowered
+
+
 def d_overpowering(config) -> list:
     return [
+        non_saturating(config),
+        g_catch_up_lr(config),
         scaled_lr(config, "d", 0.25, "slow D down relative to G (TTUR, Heusel et al. 2017)"),
         plugin("blur the real/fake boundary so D's gradients stay informative "
                "(instance noise, Sønderby et al. 2016; Arjovsky & Bottou 2017)", name="instance_noise", std=0.1),
@@ -202,6 +248,7 @@ def lipschitz_penalty(config) -> Advice | None:
 
 def mode_collapse(config) -> list:
     return [
+        g_slow_down_lr(config),
         plugin("G is trained against D's future responses, so it cannot hop from mode to mode "
                "(unrolled GAN, Metz et al. 2016)", name="unrolled", steps=5),
         plugin("D scores packs of samples, so a pack of look-alikes is easy to reject (PacGAN, Lin et al. 2018)",
@@ -218,7 +265,8 @@ def mode_collapse(config) -> list:
 
 def divergence(config) -> list:
     return [
-        both_lrs(config, 0.25, "the learning rates are too high for this net: lower both"),
+        both_lrs_lowered(config, "the learning rates are too high for this net: lower both (to a quarter, "
+                         "and Adam's to at most 1e-3)"),
         grad_clips(config),
         plugin("bound D's Lipschitz constant so its outputs cannot explode (Miyato et al. 2018)", hot=False,
                name="spectral_norm"),
@@ -228,8 +276,7 @@ def divergence(config) -> list:
 def oscillation(config) -> list:
     return [
         lipschitz_penalty(config),
-        scaled_lr(config, "g", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
-        scaled_lr(config, "d", 0.5, "smaller steps spiral in rather than round (Mescheder et al. 2017)"),
+        both_lrs_scaled(config, 0.5, "smaller steps of both nets spiral in rather than round (Mescheder et al. 2017)"),
         adam_beta(config, "d"),
         adam_beta(config, "g"),
         plugin("R1 makes the equilibrium locally convergent where plain GANs cycle (Mescheder et al. 2018)",
