@@ -143,3 +143,17 @@ def test_resume_that_changes_the_nets_is_a_clear_error(tmp_path, capsys):
     run = trained(tmp_path, config())
     assert main(["resume", str(run.path), "discriminator.width=32", "--quiet"]) == 2
     assert "does not match this run's config" in capsys.readouterr().err
+
+
+def test_swapping_weight_clipping_for_a_gradient_penalty_resumes_from_the_rollback(tmp_path):
+    from ganforge.doctor.advice import advice_for
+
+    cfg = validate({**config().to_dict(), "loss": {"name": "wasserstein"}, "plugins": [{"name": "weight_clip", "clip": 0.01}]})
+    run = trained(tmp_path, cfg)
+    swap = advice_for("d_weak", cfg)[0]
+    new = remedy.apply_advice(cfg, swap)
+    assert swap.hot and remedy.roll_back(run, cfg, new, finding_at(27, swap), swap, attempt=1) == 15
+    from ganforge.train.loop import train
+
+    state = train(new, run, resume=True, quiet=True)  # the converted checkpoint loads under the new plugins
+    assert state.step == 30 and [p.name for p in new.plugins] == ["wgan_gp"]
