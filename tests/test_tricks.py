@@ -133,6 +133,13 @@ def test_replay_brings_back_old_fakes_several_steps_later_and_keeps_the_batch_si
     assert sevens_seen_at and min(sevens_seen_at) >= 4  # ready once 8 samples are stored: after step 3's push
 
 
+def test_replay_after_a_packing_plugin_is_a_config_error_naming_its_place():
+    raw = {**tiny_ring_raw(), "plugins": [{"name": "pacgan", "packing": 2}, {"name": "replay"}]}
+    with pytest.raises(ConfigError, match=r"plugins\.1: replay stores single samples of shape \(2,\).*list replay before it"):
+        build_state(validate(raw))
+    build_state(validate({**raw, "plugins": raw["plugins"][::-1]}))  # replay first: it stores G's own samples
+
+
 def test_replay_state_round_trips_and_continues_identically():
     plugin = replay_on_vectors(size=16, fraction=0.5)
     torch.manual_seed(1)
