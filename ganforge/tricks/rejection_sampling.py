@@ -1,0 +1,132 @@
+"""Discriminator rejection sampling: samples are kept with a probability set by D, so sampling follows D's correction of G."""
+from __future__ import annotations
+
+import torch
+
+from ..errors import ConfigError
+from ..nets.base import Generator
+from ..train.hooks import PLUGINS, Plugin
+
+
+def acceptance_probability(logits: torch.Tensor, max_logit: float, gamma: float, epsilon: float) -> torch.Tensor:
+    """σ(F) with F = D̃ − D̃_M − log(1 − exp(D̃ − D̃_M − ε)) − γ (Azadi et al. 2019, eq. 8), for logits D̃ ≤ D̃_M.
+
+    With γ = 0 and ε → 0 this is exp(D̃ − D̃_M): p_data/p_g up to a constant when D is optimal.
+    """
+    shifted = logits - max_logit  # ≤ 0
+    f = shifted - torch.log1p(-torch.exp(shifted - epsilon)) - gamma
+    return torch.sigmoid(f)
+
+
+class RejectionSampler(Generator):
+    """G behind D's accept/reject step: row i of the output is the first accepted sample of row i's proposals.
+
+    A proposal for row i is G(z_i) first, then G(z') with fresh latents z' (same label) from this
+    sampler's own seeded stream, until D accepts one or `max_rounds` proposals were made (then the
+    last is kept). D is scored in eval mode and left in the mode it was in; D is not a submodule,
+    so switching this module's mode never touches D's.
+    """
+
+    def __init__(self, generator: torch.nn.Module, critic: torch.nn.Module, burn_in: int, gamma: float,
+                 epsilon: float, seed: int, max_rounds: int):
+        super().__init__(generator.z_dim, generator.data_shape, generator.latent)
+        self.generator = generator
+        self.num_classes = getattr(generator, "num_classes", 0)
+        self.condition = getattr(generator, "condition", "none")
+        self.critic_ref = (critic,)  # a tuple, so that nn.Module does not register D as a submodule
+        self.gamma, self.epsilon, self.max_rounds = gamma, epsilon, max_rounds
+        self.stream = torch.Generator().manual_seed(seed)
+        self.train(generator.training)  # a no-op for G: this wrapper starts in G's own mode
+        self.max_logit = self._burn_in(burn_in)
+        self.proposals = 0  # proposals made by forward, for the acceptance rate
+        self.accepted = 0
+
+    def sample_latent(self, n, device="cpu", generator=None):
+        return self.generator.sample_latent(n, device, generator)
+
+    @torch.no_grad()
+    def logits(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        critic = self.critic_ref[0]
+        was_training = critic.training
+        critic.eval()
+        try:
+            return critic(x, y).float()  # (N,)
+        finally:
+            critic.train(was_training)
+
+    def _burn_in(self, n: int) -> float:
+        """D̃_M: the largest logit over n proposals (the paper's burn-in); forward raises it when it sees a larger one."""
+        device = next(self.generator.parameters()).device
+        z = self.generator.sample_latent(n, generator=self.stream).to(device)
+        labels = self._labels(n, device)
+        with torch.no_grad():
+            return float(max(self.logits(self.generator(z[i:i + 1024], None if labels is None else labels[i:i + 1024]),
+                                         None if labels is None else labels[i:i + 1024]).max()
+                             for i in range(0, n, 1024)))
+
+    def _labels(self, n: int, device) -> torch.Tensor | None:
+        if self.condition == "none" or not self.num_classes:
+            return None
+        return torch.randint(self.num_classes, (n,), generator=self.stream).to(device)
+
+    @torch.no_grad()
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        samples = self.generator(z, y)  # (N, *data_shape): every row's first proposal
+        pending = torch.arange(len(z), device=z.device)  # rows still without an accepted sample
+        for round_ in range(self.max_rounds):
+            if round_:  # fresh proposals for the rows D rejected, same labels
+                fresh = self.generator.sample_latent(len(pending), generator=self.stream).to(z.device)
+                samples[pending] = self.generator(fresh, None if y is None else y[pending])
+            candidates = samples[pending]
+            labels = None if y is None else y[pending]
+            logits = self.logits(candidates, labels)
+            self.max_logit = max(self.max_logit, float(logits.max()))
+            accept = torch.rand(len(pending), generator=self.stream).to(z.device) < acceptance_probability(
+                logits, self.max_logit, self.gamma, self.epsilon)
+            self.proposals += len(pending)
+            self.accepted += int(accept.sum())
+            pending = pending[~accept]
+            if not len(pending):
+                break
+        return samples
+
+
+@PLUGINS.register("rejection_sampling")
+class RejectionSampling(Plugin):
+    """Discriminator rejection sampling (DRS): every sample drawn is kept with probability σ(F(x)) that D sets.
+
+    Azadi, Olsson, Darrell, Goodfellow, Odena 2019, "Discriminator Rejection Sampling". For a
+    logistic D at its optimum, exp(D̃(x)) = p_data(x)/p_g(x), so accepting G's sample x with
+    probability exp(D̃(x) − D̃_M) (D̃ the logit, D̃_M its maximum) turns p_g into p_data. As in the
+    paper, the acceptance is σ(F(x)) with
+        F(x) = D̃(x) − D̃_M − log(1 − exp(D̃(x) − D̃_M − ε)) − γ
+    (γ = 0, ε → 0: exactly exp(D̃ − D̃_M); γ > 0 rejects more, γ < 0 accepts more), D̃_M estimated
+    from `burn_in` samples and raised whenever a larger logit turns up. Only sampling changes:
+    training is untouched. Sample grids, `ganforge sample` and evaluation get one accepted sample per
+    latent (a rejected latent is replaced by fresh ones from the sampler's own stream, seeded with
+    `seed`, at most `max_rounds` proposals per sample), so they cost about 1/acceptance times as
+    many G and D passes; `ganforge sample --no-ema` turns it off together with EMA, and an
+    `--interpolate` strip is no longer one latent path. List it after `ema` (to filter the EMA
+    average). D must score single samples (not with `pacgan`).
+    When: after training, to drop the samples D is sure are fake: the mass between the modes of a
+    mixture, off-manifold images. It needs a D that still tells real from fake at the end.
+    """
+
+    def __init__(self, burn_in: int = 10000, gamma: float = 0.0, epsilon: float = 1e-6, seed: int = 0,
+                 max_rounds: int = 100):
+        if burn_in < 1:
+            raise ConfigError("plugins.rejection_sampling.burn_in", f"expected at least 1 sample, got {burn_in}")
+        if not epsilon > 0:
+            raise ConfigError("plugins.rejection_sampling.epsilon", f"expected ε > 0 (keeps the log finite), got {epsilon}")
+        if max_rounds < 1:
+            raise ConfigError("plugins.rejection_sampling.max_rounds", f"expected at least 1 proposal, got {max_rounds}")
+        self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds = burn_in, gamma, epsilon, seed, max_rounds
+
+    def setup(self, state) -> None:
+        if tuple(state.D.data_shape) != tuple(state.data.shape):
+            raise ConfigError("plugins", f"rejection_sampling needs a D that scores single samples of shape "
+                                         f"{tuple(state.data.shape)}, but D takes {tuple(state.D.data_shape)} "
+                                         "(pacgan packs samples)")
+
+    def sampling_generator(self, generator, state):
+        return RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds)
