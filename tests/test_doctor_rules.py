@@ -219,10 +219,18 @@ def test_divergence_lowers_both_learning_rates_and_clips_both_gradients_as_singl
 def test_a_d_much_narrower_than_g_is_sized_like_g_in_one_fresh_start():
     tiny = load_config("ring", ["discriminator.width=4", "discriminator.depth=1", "optim.d.lr=1.0e-05"])
     first = advice_for("d_weak", tiny)[0]
-    # doubling 4 units gives 8; the ring preset's G is 128 wide and 3 deep, and D's lr goes to 2 × G's 1e-3
-    assert first.overrides == ["discriminator.width=128", "discriminator.depth=3", "optim.d.lr=0.002"]
+    # doubling 4 units gives 8; the ring preset's G is 128 wide and 3 deep; D's lr goes to 2 × G's 1e-3, capped for
+    # Adam at the 1e-3 GANs are trained with
+    assert first.overrides == ["discriminator.width=128", "discriminator.depth=3", "optim.d.lr=0.001"]
     assert not first.hot and all(not (a.keys & first.keys) for a in advice_for("d_weak", tiny)[1:2])
     assert advice_for("d_weak", load_config("ring", ["discriminator.width=64"]))[0].keys == {"optim.n_critic"}
+
+
+def test_a_weak_d_beside_a_g_at_1e_2_slows_g_rather_than_speeding_d_past_adams_range():
+    racing = load_config("ring", ["optim.g.lr=0.01", "optim.d.lr=0.001"])  # grid_mode_collapse's rates
+    assert advice_for("d_weak", racing)[0].overrides == ["optim.g.lr=0.001"]
+    slow = load_config("ring", ["optim.g.lr=0.0001", "optim.d.lr=1.0e-05"])
+    assert advice_for("d_weak", slow)[0].overrides == ["optim.d.lr=0.0002"]  # 2 × G's, within the range
 
 
 def test_a_flat_weight_clipped_critic_is_advised_a_gradient_penalty_instead_of_the_clipping():

@@ -179,6 +179,7 @@ def d_weak(config) -> list:
         clipping_to_penalty(config),
         capacity,
         catch_up_lr(config) if capacity is None else None,  # the capacity change already brings D's lr up
+        g_slow_down_lr(config) if capacity is None and catch_up_lr(config) is None else None,  # D's lr cannot go higher
         Advice("give D more updates per G step, so it keeps up", override=f"optim.n_critic={config.optim.n_critic + 1}"),
         scaled_lr(config, "d", 2.0, "a faster D than G, as in TTUR (Heusel et al. 2017)"),
         d_option(config, "width", 2 * (current(config, "discriminator.width") or 64),
@@ -219,20 +220,31 @@ def d_capacity(config) -> Advice | None:
         changes.append(f"discriminator.depth={g_spec['depth']}")
     if (d_spec.get("dropout") or 0) > DROPOUT:
         changes.append(f"discriminator.dropout={DROPOUT}")
-    if config.optim.d.lr < config.optim.g.lr:
-        changes.append(f"optim.d.lr={number(2 * config.optim.g.lr)}")
+    faster = d_lr_target(config)
+    if faster is not None:
+        changes.append(f"optim.d.lr={number(faster)}")
     return Advice(f"D is {g_width / width:.3g}× narrower than G and cannot tell samples from data; size it like G "
                   "(mirrored nets, as in DCGAN) and let it learn at least as fast (TTUR, Heusel et al. 2017)",
                   override=" ".join(changes), hot=False)
 
 
 def catch_up_lr(config) -> Advice | None:
-    """A D slower than G is the likeliest cause of a weak D: bring its lr to twice G's (TTUR runs D faster than G)."""
-    d_lr, g_lr = config.optim.d.lr, config.optim.g.lr
-    if d_lr >= g_lr:
+    """A D slower than G is the likeliest cause of a weak D: bring its lr to twice G's (TTUR runs D faster than G),
+    for Adam no higher than ADAM_LR_CEILING (a G at 1e-2 is itself the problem: g_slow_down_lr)."""
+    d_lr, g_lr, target = config.optim.d.lr, config.optim.g.lr, d_lr_target(config)
+    if target is None:
         return None
     return Advice(f"D learns {g_lr / d_lr:.3g}× slower than G and cannot keep up; TTUR runs D faster than G "
-                  "(Heusel et al. 2017)", override=f"optim.d.lr={number(2 * g_lr)}")
+                  "(Heusel et al. 2017)", override=f"optim.d.lr={number(target)}")
+
+
+def d_lr_target(config) -> float | None:
+    """For a D slower than G: 2 × G's lr, for Adam at most ADAM_LR_CEILING; None if D is not slower or cannot go higher."""
+    d_lr, g_lr = config.optim.d.lr, config.optim.g.lr
+    target = 2 * g_lr
+    if config.optim.d.name in ("adam", "adamw"):
+        target = min(target, ADAM_LR_CEILING)
+    return None if d_lr >= g_lr or target <= d_lr else target
 
 
 LIPSCHITZ_PLUGINS = ("wgan_gp", "weight_clip", "spectral_norm", "r1")
