@@ -227,6 +227,14 @@ def acgan_digits_state(weight=1.0):
     return build_state(validate(raw))
 
 
+def test_acgan_after_pacgan_is_a_config_error_at_start_up():
+    raw = tiny_digits_raw()  # labelled data, unconditional nets: the combination pacgan allows
+    raw["plugins"] = [{"name": "pacgan", "packing": 2}, {"name": "acgan"}]
+    with pytest.raises(ConfigError, match=r"plugins\.1: acgan's classifier scores single samples of shape \(1, 8, 8\), "
+                                          r"but an earlier plugin made D take \(2, 8, 8\)"):
+        build_state(validate(raw))
+
+
 def test_acgan_attaches_a_classifier_from_d_features_to_the_classes():
     state = acgan_digits_state()
     classifier = state.D.acgan_classifier

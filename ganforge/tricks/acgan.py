@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..train.hooks import PLUGINS, Plugin
-from .wrappers import feature_count
+from .wrappers import feature_count, require_single_sample_critic
 
 CLASSIFIER = "acgan_classifier"  # the submodule's name on D (so it is saved, optimised and copied with D)
 
@@ -43,6 +43,7 @@ class ACGAN(Plugin):
         if classes < 1:
             raise ConfigError("plugins.acgan", "needs class labels, but the data source gives no labels "
                                                "(num_classes = 0); use labelled data or drop acgan")
+        require_single_sample_critic(state, self, "acgan's classifier scores", "drop pacgan or acgan")
         classifier = nn.Linear(feature_count(state.D, classes, state.device), classes)
         state.D.add_module(CLASSIFIER, classifier.to(state.device))  # a submodule: D's optimiser trains it
 

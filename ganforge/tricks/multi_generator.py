@@ -10,7 +10,7 @@ from ..nets import GENERATORS
 from ..nets.base import Generator
 from ..train.hooks import PLUGINS, Plugin
 from ..train.stats import report
-from .wrappers import feature_count
+from .wrappers import feature_count, require_single_sample_critic
 
 CLASSIFIER = "generator_classifier"  # the name of the head attached to D
 
@@ -83,9 +83,7 @@ class MultiGeneratorPlugin(Plugin):
 
     def setup(self, state) -> None:
         config, data = state.config, state.data
-        if tuple(state.D.data_shape) != tuple(data.shape):
-            raise ConfigError("plugins", f"multi_generator's classifier needs a D that scores single samples of shape "
-                                         f"{tuple(data.shape)}, but D takes {tuple(state.D.data_shape)} (pacgan packs samples)")
+        require_single_sample_critic(state, self, "multi_generator's classifier scores", "drop pacgan or multi_generator")
         others = []
         for _ in range(self.generators - 1):  # state.G is the first; each later one draws its own initial weights
             G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim,

@@ -5,6 +5,7 @@ import torch
 
 from ..errors import CheckpointError, ConfigError
 from ..train.hooks import PLUGINS, Plugin
+from .wrappers import require_single_sample_critic
 
 
 @PLUGINS.register("replay")
@@ -42,11 +43,7 @@ class Replay(Plugin):
             raise ConfigError(f"plugins.{state.plugins.index(self)}",
                               "replay stores fakes without their labels, so it cannot be used with a class-conditional "
                               "discriminator; set discriminator.condition: none or remove the plugin")
-        d_shape = tuple(getattr(state.D, "data_shape", state.data.shape))  # what one D input row is
-        if d_shape != tuple(state.data.shape):
-            raise ConfigError(f"plugins.{state.plugins.index(self)}",
-                              f"replay stores single samples of shape {tuple(state.data.shape)}, but an earlier plugin "
-                              f"made D take {d_shape} (pacgan packs samples); list replay before it")
+        require_single_sample_critic(state, self, "replay stores", "list replay before it")
         self.buffer = torch.zeros(self.size, *state.data.shape, device=state.device)
 
     def d_inputs(self, real: torch.Tensor, fake: torch.Tensor, state):

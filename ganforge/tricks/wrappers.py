@@ -1,9 +1,10 @@
-"""Discriminator surgery shared by the architecture tricks: batch-level features, feature counts."""
+"""Discriminator surgery shared by the architecture tricks: batch-level features, feature counts, D's input shape."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from ..nets.base import Discriminator
 
 
@@ -50,3 +51,15 @@ def feature_count(D: nn.Module, num_classes: int, device: torch.device | str) ->
         return D.features(blank, labels).shape[1]
     finally:
         D.train(was_training)
+
+
+def require_single_sample_critic(state, plugin, needs: str, fix: str) -> None:
+    """At set-up: fail, naming the plugin's place, when an earlier plugin (pacgan) made D score packs of samples.
+
+    `needs` says what the plugin does with single samples, `fix` what the user can change.
+    """
+    d_shape = tuple(getattr(state.D, "data_shape", state.data.shape))  # what one row of D's input is
+    if d_shape != tuple(state.data.shape):
+        raise ConfigError(f"plugins.{state.plugins.index(plugin)}",
+                          f"{needs} single samples of shape {tuple(state.data.shape)}, but an earlier plugin made D take "
+                          f"{d_shape} (pacgan packs samples); {fix}")
