@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 import inspect
+import warnings
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
@@ -133,5 +134,9 @@ def wrap_for_data_parallel(state: "TrainState") -> None:
     """Under torchrun: D's and G's step losses as DDP modules (state.d_objective, state.g_objective)."""
     if not distributed.is_distributed():
         return
+    # channels_last nets: a conv weight with one channel ([64, 1, 4, 4], D's first layer on grey images) has
+    # two stride tuples for one memory layout (a size-1 dimension's stride is arbitrary); DDP compares the
+    # tuples and warns on every backward about a layout difference that does not exist.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     state.d_objective = data_parallel(state.D, discriminator_loss, state)
     state.g_objective = data_parallel(state.G, generator_loss, state)
