@@ -110,7 +110,12 @@ def test_diverging_adam_is_lowered_to_the_usual_range_in_one_change():
         return {"g": {"name": name, "lr": lr}, "d": {"name": name, "lr": lr}}
     assert first_advice("divergence", optim=rates(0.1)).overrides == ["optim.d.lr=0.001", "optim.g.lr=0.001"]
     assert first_advice("divergence", optim=rates(2e-3)).overrides == ["optim.d.lr=0.0005", "optim.g.lr=0.0005"]
-    assert first_advice("divergence", optim=rates(0.05, "sgd")).overrides == ["optim.d.lr=0.0125", "optim.g.lr=0.0125"]
+    to_adam, lower = __import__("ganforge.doctor.advice", fromlist=["advice_for"]).advice_for(
+        "divergence", ring_config(optim=rates(0.05, "sgd")))[:2]
+    # SGD with momentum: both nets to Adam at the DCGAN setting first, as one change; then its rates ÷ 4
+    assert to_adam.overrides == [f"optim.{net}.{option}" for net in "dg" for option in
+                                 ("name=adam", "lr=0.0002", "betas=[0.5, 0.999]")]
+    assert lower.overrides == ["optim.d.lr=0.0125", "optim.g.lr=0.0125"]
 
 
 def test_doctor_writer_keeps_earlier_remedies_when_a_later_one_rolls_back_further(tmp_path):

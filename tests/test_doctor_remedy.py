@@ -157,3 +157,32 @@ def test_swapping_weight_clipping_for_a_gradient_penalty_resumes_from_the_rollba
 
     state = train(new, run, resume=True, quiet=True)  # the converted checkpoint loads under the new plugins
     assert state.step == 30 and [p.name for p in new.plugins] == ["wgan_gp"]
+
+
+def test_a_diverging_sgd_run_moves_to_adam_on_its_rollback_and_trains_on(tmp_path):
+    from ganforge.doctor.advice import advice_for
+    from ganforge.train.loop import train
+
+    sgd = {"name": "sgd", "lr": 0.05, "momentum": 0.9}
+    cfg = validate({**config().to_dict(), "optim": {"d": sgd, "g": sgd}})
+    run = trained(tmp_path, cfg)
+    to_adam = advice_for("divergence", cfg)[0]
+    new = remedy.apply_advice(cfg, to_adam)
+    assert remedy.roll_back(run, cfg, new, finding_at(27, to_adam), to_adam, attempt=1) == (0 if not to_adam.hot else 15)
+    state = train(new, run, resume=True, quiet=True)
+    assert state.step == 30 and (new.optim.d.name, new.optim.d.lr, new.optim.g.betas) == ("adam", 2e-4, (0.5, 0.999))
+    assert type(state.opt_d).__name__ == "Adam"
+
+
+def test_an_error_after_an_earlier_standing_finding_is_remedied_as_that_finding():
+    from ganforge.doctor.live import first_symptom
+
+    weak = Finding(250, "d_weak", "warn", "D at chance", {}, [Advice("size D like G", override="discriminator.width=128",
+                                                                   hot=False)])
+    drift = Finding(400, "divergence", "error", "samples off the data", {}, [LOWER_D_LR])
+    assert first_symptom([drift, weak], drift) is weak  # reported first, still standing
+    treated = remedy.treated_as(drift, weak, tried=set())
+    assert (treated.rule, treated.step, treated.advice) == ("d_weak", 250, weak.advice)
+    assert treated.evidence["error_rule"] == "divergence" and treated.evidence["error_step"] == 400
+    assert remedy.treated_as(drift, weak, tried={"discriminator.width"}) is drift  # the cause's advice is spent
+    assert remedy.treated_as(drift, None, tried=set()) is drift

@@ -275,8 +275,25 @@ def mode_collapse(config) -> list:
     ]
 
 
+DCGAN_ADAM = {"lr": 2.0e-4, "betas": [0.5, 0.999]}  # Radford et al. 2016: the setting most GANs since start from
+
+
+def adam_instead_of_sgd(config) -> Advice | None:
+    """A diverging run on SGD with momentum: both nets to Adam at the DCGAN setting, as one change."""
+    nets = [net for net in ("d", "g") if getattr(config.optim, net).name == "sgd"]
+    if not nets:
+        return None
+    momentum = max(getattr(config.optim, net).momentum for net in nets)
+    betas = f"[{DCGAN_ADAM['betas'][0]}, {DCGAN_ADAM['betas'][1]}]"
+    changes = [f"optim.{net}.{key}={value}" for net in nets
+               for key, value in (("name", "adam"), ("lr", number(DCGAN_ADAM["lr"])), ("betas", betas))]
+    return Advice(f"SGD with momentum {momentum:g} amplifies every step ~{1 / max(1 - momentum, 1e-3):.3g}×; GANs are "
+                  "trained with Adam at lr 2e-4, β₁ 0.5 (Radford et al. 2016)", override=" ".join(changes))
+
+
 def divergence(config) -> list:
     return [
+        adam_instead_of_sgd(config),
         both_lrs_lowered(config, "the learning rates are too high for this net: lower both (to a quarter, "
                          "and Adam's to at most 1e-3)"),
         grad_clips(config),

@@ -55,10 +55,19 @@ class LiveDoctor:
         """With auto-remedy on (remedy.py), the first error finding asks the loop to stop and remedy it."""
         if finding.severity == "error" and self.state.extras.get(remedy.ACTIVE) and remedy.REQUEST not in self.state.extras:
             self.state.extras[remedy.REQUEST] = finding
+            self.state.extras[remedy.CAUSE] = first_symptom(self.doctor.active.values(), finding)
 
     def probe_due(self, step: int) -> bool:
         every = self.state.config.doctor.sample_every
         return self.last_probe_step is None or step // every > self.last_probe_step // every
+
+
+def first_symptom(standing, error: Finding) -> Finding:
+    """Of the findings still standing, the one reported first: the likeliest cause of the error.
+
+    A D that cannot learn is reported (warn) before its G drifts off the data (a divergence
+    error): treating the divergence would lower the learning rates of a run whose D is too small."""
+    return min((f for f in standing if f.severity in ("warn", "error")), key=lambda f: f.step, default=error)
 
 
 def describe(finding: Finding) -> str:

@@ -36,6 +36,7 @@ from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
 
 REQUEST = "remedy_finding"  # state.extras key the live doctor sets on an error finding while ACTIVE is true
+CAUSE = "remedy_cause"  # state.extras key: the first-reported finding still standing then (live.first_symptom)
 ACTIVE = "auto_remedy"  # state.extras key: doctor.auto is on and remedies have not been given up
 
 
@@ -50,6 +51,7 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
         if finding is None:
             return state
         resume = True
+        finding = treated_as(finding, state.extras.get(CAUSE), tried)
         advice = next_advice(finding, tried)
         if advice is None or attempts >= config.doctor.max_attempts:
             record(run, give_up_record(state.step, finding, attempts), quiet)
@@ -61,6 +63,15 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
         to_step = roll_back(run, previous, config, finding, advice, attempts)
         record(run, action_record(to_step, finding, advice, attempts, given_back, config.train.steps), quiet)
         tried.update(advice.keys)
+
+
+def treated_as(error: Finding, cause: Finding | None, tried: set[str]) -> Finding:
+    """The finding to remedy: the error, or the earlier finding still standing when it came (its likeliest cause)
+    while that one has advice left; the cause's step is where the trouble began, so the rollback goes before it."""
+    if cause is None or cause.rule == error.rule or next_advice(cause, tried) is None:
+        return error
+    return Finding(cause.step, cause.rule, "error", f"{cause.message} (then {error.rule} at step {error.step})",
+                   {**cause.evidence, "error_rule": error.rule, "error_step": error.step}, cause.advice)
 
 
 def next_advice(finding: Finding, tried: set[str]) -> Advice | None:
