@@ -4,7 +4,9 @@
     train_with_remedies(config, run)     # what `ganforge train` and `ganforge resume` call
 
 The live doctor marks an error finding in `state.extras["remedy_finding"]`; the loop then stops
-at once (writing a checkpoint as at any stop) and returns here. One remedy:
+at once (writing a checkpoint as at any stop) and returns here. One remedy treats the error, or
+the finding reported before it that is still standing (its likeliest cause: a weak D reported
+before its G drifts off the data), while that one has advice left; then it
 1. picks the newest checkpoint from before the trouble began (the finding's step less the
    doctor's window of flushes), or the start of training when the advice changes the nets
    (`hot: false`: spectral norm, packing, new layers) and so cannot reuse their weights;
