@@ -47,3 +47,23 @@ def test_best_presets_sample_and_evaluate_from_the_ema_average(name):
     generator = sampling_generator(state)
     assert generator is not state.G  # the EMA plugin's copy, never optimised
     assert not any(p.requires_grad for p in generator.parameters())
+
+
+@pytest.mark.parametrize("name", BEST)
+def test_best_presets_decay_the_learning_rates_to_zero_exactly_at_their_last_step(name):
+    config = load_config(name)
+    decay = next(plugin for plugin in config.plugins if plugin.name == "lr_decay").model_dump()
+    assert decay["end_step"] == config.train.steps  # CycleGAN's schedule: the whole second part of the run
+    assert decay.get("final", 0.0) == 0.0
+    assert 0 < decay["start_step"] < config.train.steps
+
+
+def test_ring_best_filters_the_ema_average_not_g_itself():
+    """rejection_sampling after ema: D's filter wraps the average, so the table's G-alone row is the EMA net."""
+    from ganforge.tricks.rejection_sampling import RejectionSampler
+
+    state = build_state(load_config("ring_best", ["train.steps=1", "plugins.3.burn_in=100"]))
+    generator = sampling_generator(state)
+    assert isinstance(generator, RejectionSampler)
+    ema = next(plugin for plugin in state.plugins if type(plugin).__name__ == "EMA")
+    assert generator.generator is ema.average
