@@ -99,8 +99,16 @@ def test_sampling_leaves_the_modes_of_d_and_g_as_they_were():
     assert not any(module is state.D for module in generator.modules())  # D is not part of the sampler
 
 
-def test_pacgan_discriminators_are_refused():
+def test_pacgan_discriminators_are_refused_at_start_up():
     raw = tiny_ring_raw(steps=4)
     raw["plugins"] = [{"name": "pacgan", "packing": 2}, {"name": "rejection_sampling"}]
-    with pytest.raises(ConfigError, match="rejection_sampling needs a D that scores single samples"):
+    with pytest.raises(ConfigError, match=r"^plugins\.1: rejection_sampling scores single samples of shape \(2,\)"):
         build_state(validate(raw))
+
+
+def test_pacgan_listed_after_it_is_refused_when_sampling():
+    raw = tiny_ring_raw(steps=4)
+    raw["plugins"] = [{"name": "rejection_sampling"}, {"name": "pacgan", "packing": 2}]
+    state = build_state(validate(raw))
+    with pytest.raises(ConfigError, match="drop pacgan or rejection_sampling"):
+        sampling_generator(state)

@@ -6,6 +6,7 @@ import torch
 from ..errors import ConfigError
 from ..nets.base import Generator
 from ..train.hooks import PLUGINS, Plugin
+from .wrappers import require_single_sample_critic
 
 
 def acceptance_probability(logits: torch.Tensor, max_logit: float, gamma: float, epsilon: float) -> torch.Tensor:
@@ -123,10 +124,8 @@ class RejectionSampling(Plugin):
         self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds = burn_in, gamma, epsilon, seed, max_rounds
 
     def setup(self, state) -> None:
-        if tuple(state.D.data_shape) != tuple(state.data.shape):
-            raise ConfigError("plugins", f"rejection_sampling needs a D that scores single samples of shape "
-                                         f"{tuple(state.data.shape)}, but D takes {tuple(state.D.data_shape)} "
-                                         "(pacgan packs samples)")
+        require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")
 
     def sampling_generator(self, generator, state):
+        require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")  # pacgan listed after it
         return RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds)
