@@ -72,6 +72,8 @@ TRIED_DIGITS = [
     "| `train.steps=8000`, ema 0.999 | 1000 | 0.138 | 1.99 |",
     "| `train.steps=8000`, ema 0.999 + pacgan 2 | 1000 | 0.154 | 1.71 |",
     "| `train.steps=20000`, ema 0.999 | 1000 | 0.123 | 4.06 |",
+    "| `stacked_digits_best` + `lr_decay` 7000→14000 (session 3, `ganforge evaluate --metrics stacked_modes --n 26000`) "
+    "| 1000 | 0.141 | not timed (shared machine) |",
 ]
 
 
