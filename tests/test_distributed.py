@@ -14,6 +14,7 @@ from ganforge.errors import ConfigError
 from ganforge.train import distributed
 from ganforge.train.checkpoint import latest_checkpoint, read_checkpoint
 from ganforge.train.loop import train
+from ganforge.train.objectives import require_every_gradient
 from ganforge.train.run_dir import RunDir
 from ganforge.train.state import build_state
 from ganforge.train.stats import read_stats
@@ -142,8 +143,7 @@ def test_periodic_evaluation_gathers_every_ranks_samples(two_rank_run, tmp_path)
     assert ours["metrics"]["high_quality"] == pytest.approx(theirs["metrics"]["high_quality"], abs=2 / 501)
 
 
-def test_a_parameter_left_without_gradient_under_ddp_is_named(monkeypatch):
-    from ganforge.train.objectives import require_every_gradient
+def test_a_parameter_left_without_gradient_under_ddp_is_named():
     net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
     net(torch.ones(1, 2)).sum().backward()
     require_every_gradient(net, "D")  # every parameter has its gradient: silent

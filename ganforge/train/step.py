@@ -15,7 +15,7 @@ from .stats import report
 def discriminator_step(state: TrainState, real: torch.Tensor, labels: torch.Tensor | None) -> None:
     objective = _objective(state.d_objective, discriminator_loss, state)
     total, adversarial, terms, real_logits, fake_logits = objective(real, labels)
-    _optimise(state.opt_d, total, state.D, "d", state.config.optim.d.grad_clip, state.d_objective)
+    _optimise(state.opt_d, total, state.D, "d", state.config.optim.d.grad_clip, state.d_objective is not None)
     for plugin in state.plugins:
         plugin.after_d_step(state)
     _report_discriminator(adversarial, terms, real_logits, fake_logits)
@@ -25,7 +25,7 @@ def generator_step(state: TrainState, real: torch.Tensor, labels: torch.Tensor |
     objective = _objective(state.g_objective, generator_loss, state)
     with frozen(state.D):  # G's backward needs no gradients for D's parameters
         total, adversarial, terms = objective(real, labels)
-        _optimise(state.opt_g, total, state.G, "g", state.config.optim.g.grad_clip, state.g_objective)
+        _optimise(state.opt_g, total, state.G, "g", state.config.optim.g.grad_clip, state.g_objective is not None)
     for plugin in state.plugins:
         plugin.after_g_step(state)
     report("loss/g", adversarial)
@@ -51,11 +51,11 @@ def frozen(module: torch.nn.Module):
 
 
 def _optimise(optimizer, loss: torch.Tensor, net: torch.nn.Module, net_name: str, grad_clip: float | None,
-              data_parallel_objective=None) -> None:
+              under_ddp: bool = False) -> None:
     """Backward, (under DDP) a check that every gradient arrived, clipping, the norm as grad/<net_name>, the step."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()  # under torchrun, DDP's reducer averages the gradients over the ranks during this backward
-    if data_parallel_objective is not None:
+    if under_ddp:
         require_every_gradient(net, net_name.upper())
     report(f"grad/{net_name}", clip_and_measure(net.parameters(), grad_clip))
     optimizer.step()
