@@ -150,7 +150,8 @@ def test_swapping_weight_clipping_for_a_gradient_penalty_resumes_from_the_rollba
 
     cfg = validate({**config().to_dict(), "loss": {"name": "wasserstein"}, "plugins": [{"name": "weight_clip", "clip": 0.01}]})
     run = trained(tmp_path, cfg)
-    swap = advice_for("d_weak", cfg)[0]
+    swap = advice_for("d_weak", cfg)[1]  # [0] is the loss change, a fresh start (test_doctor_rules)
+    assert swap.overrides == ["plugins=[{name: wgan_gp, weight: 10.0}]"]
     new = remedy.apply_advice(cfg, swap)
     assert swap.hot and remedy.roll_back(run, cfg, new, finding_at(27, swap), swap, attempt=1) == 15
     from ganforge.train.loop import train
@@ -186,3 +187,15 @@ def test_an_error_after_an_earlier_standing_finding_is_remedied_as_that_finding(
     assert treated.evidence["error_rule"] == "divergence" and treated.evidence["error_step"] == 400
     assert remedy.treated_as(drift, weak, tried={"discriminator.width"}) is drift  # the cause's advice is spent
     assert remedy.treated_as(drift, None, tried=set()) is drift
+
+
+def test_replay_advised_to_a_packed_run_goes_before_pacgan_and_the_run_builds():
+    from ganforge.train.state import build_state
+
+    packed = validate({**config().to_dict(), "plugins": [{"name": "r1", "gamma": 0.1}, {"name": "pacgan", "packing": 2}]})
+    replay = Advice(why="old fakes", plugin={"name": "replay"})
+    new = remedy.apply_advice(packed, replay)
+    assert [p.name for p in new.plugins] == ["r1", "replay", "pacgan"]  # appended after pacgan it is refused at set-up
+    build_state(new)
+    ema = remedy.apply_advice(packed, Advice(why="average", plugin={"name": "ema"}, hot=False))
+    assert [p.name for p in ema.plugins] == ["r1", "pacgan", "ema"]  # other plugins are appended

@@ -205,6 +205,23 @@ def test_sgd_with_momentum_is_advised_to_switch_to_adam_on_oscillation():
     assert "optim.d.name=adam" in {item.override for item in advice_for("oscillation", config)}
 
 
+def test_a_cycling_wasserstein_run_is_advised_the_r1_regularised_gan_as_one_fresh_start():
+    cycling = load_config("ring", ["loss.name=wasserstein", "optim.d.betas=[0.9, 0.999]", "optim.g.betas=[0.9, 0.999]"])
+    first = advice_for("oscillation", cycling)[0]
+    assert first.overrides == ["loss.name=nonsaturating", "plugins=[{name: r1, gamma: 10.0}]",
+                               "optim.d.betas=[0.5, 0.999]", "optim.g.betas=[0.5, 0.999]"]
+    assert not first.hot  # a Wasserstein critic's weights mean nothing to a logistic loss
+    recipe = load_config("ring", ["loss.name=wasserstein", *first.overrides])
+    assert (recipe.loss.name, [p.name for p in recipe.plugins], recipe.optim.g.betas) == ("nonsaturating", ["r1"], (0.5, 0.999))
+    clipped = load_config("ring", ["loss.name=wasserstein", "plugins=[{name: ema}, {name: weight_clip, clip: 0.01}]"])
+    weak = advice_for("d_weak", clipped)
+    assert weak[0].overrides[:2] == ["loss.name=nonsaturating", "plugins=[{name: ema, beta: 0.999, start_step: 0}, "
+                                                                "{name: r1, gamma: 10.0}]"]  # the clip goes, EMA stays
+    assert weak[1].overrides == ["plugins=[{name: ema, beta: 0.999, start_step: 0}, {name: wgan_gp, weight: 10.0}]"]
+    plain = load_config("ring")  # not a Wasserstein run: no loss swap on offer
+    assert not any("loss.name" in (item.override or "") for item in advice_for("oscillation", plain))
+
+
 def test_divergence_lowers_both_learning_rates_and_clips_both_gradients_as_single_changes():
     config = load_config("ring", ["optim.d.lr=0.004", "optim.g.lr=0.002"])
     lower, clip = advice_for("divergence", config)[:2]
@@ -235,9 +252,9 @@ def test_a_weak_d_beside_a_g_at_1e_2_slows_g_rather_than_speeding_d_past_adams_r
 
 def test_a_flat_weight_clipped_critic_is_advised_a_gradient_penalty_instead_of_the_clipping():
     clipped = load_config("ring", ["loss.name=wasserstein", "plugins=[{name: weight_clip, clip: 0.01}, {name: ema}]"])
-    first = advice_for("d_weak", clipped)[0]
-    changed = load_config("ring", ["loss.name=wasserstein", *first.overrides])
-    assert [p.name for p in changed.plugins] == ["ema", "wgan_gp"] and first.keys == {"plugins"}
+    second = advice_for("d_weak", clipped)[1]  # after the loss change (test above), for those who keep the WGAN
+    changed = load_config("ring", ["loss.name=wasserstein", *second.overrides])
+    assert [p.name for p in changed.plugins] == ["ema", "wgan_gp"] and second.keys == {"plugins"} and second.hot
 
 
 def test_overrides_split_only_where_a_new_key_begins():

@@ -175,7 +175,9 @@ def d_overpowering(config) -> list:
 
 def d_weak(config) -> list:
     capacity = d_capacity(config)
+    clipped = "weight_clip" in {plugin.name for plugin in config.plugins}
     return [
+        convergent_recipe(config) if clipped else None,
         clipping_to_penalty(config),
         capacity,
         catch_up_lr(config) if capacity is None else None,  # the capacity change already brings D's lr up
@@ -195,10 +197,51 @@ def clipping_to_penalty(config) -> Advice | None:
     names = [plugin.name for plugin in config.plugins]
     if config.loss.name != "wasserstein" or "weight_clip" not in names or "wgan_gp" in names:
         return None
-    kept = [spec.to_dict() if hasattr(spec, "to_dict") else dict(spec) for spec in config.plugins if spec.name != "weight_clip"]
-    flow = yaml.safe_dump([*kept, {"name": "wgan_gp", "weight": 10.0}], default_flow_style=True, width=10_000).strip()
+    kept = [spec for spec in plugin_specs(config) if spec["name"] != "weight_clip"]
     return Advice("weight clipping flattens the critic and starves G of gradient; a gradient penalty bounds it "
-                  "without that (WGAN-GP, Gulrajani et al. 2017)", override=f"plugins={flow}")
+                  "without that (WGAN-GP, Gulrajani et al. 2017)",
+                  override=f"plugins={flow_list([*kept, {'name': 'wgan_gp', 'weight': 10.0}])}")
+
+
+def plugin_specs(config) -> list[dict]:
+    """The run's plugin list as plain dicts."""
+    return [spec.to_dict() if hasattr(spec, "to_dict") else dict(spec) for spec in config.plugins]
+
+
+def flow_list(specs: list[dict]) -> str:
+    """A plugin list as one-line YAML, to paste as `plugins=[...]`."""
+    return yaml.safe_dump(specs, default_flow_style=True, sort_keys=False, width=10_000).strip()
+
+
+R1_GAMMA = 10.0  # R1's γ in every piece of advice here (Mescheder et al. 2018 use 10 on images; on the ring and grid
+# of the doctor suite 0.1-10 all converge)
+WASSERSTEIN_CONSTRAINTS = ("weight_clip", "wgan_gp")
+
+
+def convergent_recipe(config) -> Advice | None:
+    """A Wasserstein run that cycles or whose clipped critic went flat: the R1-regularised non-saturating GAN, as one change.
+
+    Mescheder et al. 2018 (§3) show on the Dirac-GAN that WGANs, with weight clipping or with
+    WGAN-GP's penalty, are not locally convergent under simultaneous or alternating gradient steps,
+    while the GAN loss with a zero-centred gradient penalty on the data (R1) is (§4); β₁ = 0.5
+    takes Adam's momentum out of the cycle (Radford et al. 2016). The loss, the plugin list (the
+    critic's constraint swapped for R1) and β₁ change together: each alone leaves the run cycling.
+    A fresh start (`hot: false`): a Wasserstein critic's scores are on no scale a logistic loss can
+    use, and resumed from such a checkpoint the run stays far off (grid_oscillation in the doctor
+    suite: final fid 6.3 resumed, 0.02 from scratch)."""
+    if config.loss.name != "wasserstein":
+        return None
+    specs = [spec for spec in plugin_specs(config) if spec["name"] not in WASSERSTEIN_CONSTRAINTS]
+    if "r1" not in {spec["name"] for spec in specs}:
+        specs.append({"name": "r1", "gamma": R1_GAMMA})
+    changes = ["loss.name=nonsaturating", f"plugins={flow_list(specs)}"]
+    for net in ("d", "g"):
+        settings = getattr(config.optim, net)
+        if settings.name in ("adam", "adamw") and settings.betas[0] > 0.5:
+            changes.append(f"optim.{net}.betas=[0.5, {settings.betas[1]}]")
+    return Advice("a Wasserstein critic, clipped, penalised or unbounded, does not settle under gradient steps; the "
+                  "non-saturating loss with R1 does (Mescheder et al. 2018), with Adam's β₁ at 0.5 (Radford et al. 2016)",
+                  override=" ".join(changes), hot=False)
 
 
 SMALLER_THAN_G = 0.5  # a D under half G's width (or shallower) is under-sized, not just slow
@@ -304,12 +347,13 @@ def divergence(config) -> list:
 
 def oscillation(config) -> list:
     return [
+        convergent_recipe(config),
         lipschitz_penalty(config),
         both_lrs_scaled(config, 0.5, "smaller steps of both nets spiral in rather than round (Mescheder et al. 2017)"),
         adam_beta(config, "d"),
         adam_beta(config, "g"),
         plugin("R1 makes the equilibrium locally convergent where plain GANs cycle (Mescheder et al. 2018)",
-               name="r1", gamma=10.0),
+               name="r1", gamma=R1_GAMMA),
         plugin("sample from an average of G's recent weights, which sits nearer the centre of the cycle "
                "(Yazıcı et al. 2019)", hot=False, name="ema"),
     ]

@@ -93,8 +93,19 @@ def apply_advice(config: Config, advice: Advice) -> Config:
     if advice.override is not None:
         apply_overrides(raw, advice.overrides)
     else:
-        raw["plugins"] = [spec for spec in raw["plugins"] if spec["name"] != advice.plugin["name"]] + [dict(advice.plugin)]
+        raw["plugins"] = with_plugin(raw["plugins"], dict(advice.plugin))
     return validate(raw)
+
+
+def with_plugin(specs: list[dict], new: dict) -> list[dict]:
+    """`specs` with `new` in place of a plugin of its name: appended, or just before pacgan for a plugin that
+    must see D's single samples (replay; `before_packing`)."""
+    from ..plugins import PLUGINS
+
+    kept = [spec for spec in specs if spec["name"] != new["name"]]
+    names = [spec["name"] for spec in kept]
+    at = names.index("pacgan") if PLUGINS.get(new["name"]).before_packing and "pacgan" in names else len(kept)
+    return [*kept[:at], new, *kept[at:]]
 
 
 def rollback_step(run: RunDir, config: Config, finding: Finding, advice: Advice) -> int:

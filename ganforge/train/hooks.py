@@ -58,6 +58,8 @@ class StepContext:
 class Plugin:
     """Base class with no-op hooks; see the module docstring for when each is called."""
 
+    before_packing = False  # True: it must be listed before pacgan (it handles D's single-sample inputs)
+
     def setup(self, state: "TrainState") -> None:
         pass
 

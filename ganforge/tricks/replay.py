@@ -27,6 +27,8 @@ class Replay(Plugin):
     When: oscillation / mode hopping, where D forgets the modes G left and G returns to them.
     """
 
+    before_packing = True  # it stores single fakes, so pacgan must pack after it
+
     def __init__(self, size: int = 1024, fraction: float = 0.25):
         if size < 1:
             raise ConfigError("plugins.replay.size", f"expected a buffer size ≥ 1, got {size}")
