@@ -221,6 +221,17 @@ def test_global_batch_must_split_evenly_over_ranks(monkeypatch):
     assert distributed.per_rank_batch_size(33) == 11
 
 
+def test_each_rank_takes_its_own_gpu_and_a_fixed_index_is_refused(monkeypatch):
+    monkeypatch.setattr(distributed, "is_distributed", lambda: True)
+    monkeypatch.setattr(distributed, "world_size", lambda: 4)
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    assert distributed.rank_device(torch.device("cuda")) == torch.device("cuda", 3)
+    assert distributed.rank_device(torch.device("cpu")) == torch.device("cpu")
+    with pytest.raises(ConfigError, match=r"train\.device: cuda:0 under torchrun puts all 4 processes on GPU 0; use "
+                                          r"train\.device=cuda"):
+        distributed.rank_device(torch.device("cuda", 0))
+
+
 def test_helpers_are_identity_in_a_single_process():
     z = torch.randn(6, 2)
     assert distributed.rank_rows(z) is z and distributed.all_gather_samples(z) is z

@@ -64,9 +64,15 @@ def is_main() -> bool:
 
 
 def rank_device(device: torch.device) -> torch.device:
-    """`cuda` without an index means this process's own GPU, cuda:LOCAL_RANK, under torchrun."""
-    if is_distributed() and device.type == "cuda" and device.index is None:
+    """`cuda` without an index means this process's own GPU, cuda:LOCAL_RANK, under torchrun; `cuda:N` with more than
+    one process is refused (every rank would train on GPU N)."""
+    if not is_distributed() or device.type != "cuda":
+        return device
+    if device.index is None:
         return torch.device("cuda", local_rank())
+    if world_size() > 1:
+        raise ConfigError("train.device", f"{device} under torchrun puts all {world_size()} processes on GPU "
+                                          f"{device.index}; use train.device=cuda (each process takes cuda:LOCAL_RANK)")
     return device
 
 
