@@ -112,3 +112,31 @@ def test_pacgan_listed_after_it_is_refused_when_sampling():
     state = build_state(validate(raw))
     with pytest.raises(ConfigError, match="drop pacgan or rejection_sampling"):
         sampling_generator(state)
+
+
+class CountingCritic(nn.Module):
+    """HalfPlaneCritic that counts the rows it scores."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = 0
+
+    def forward(self, x, y=None):
+        self.rows += len(x)
+        return HalfPlaneCritic()(x)
+
+
+def test_a_sampler_built_again_in_the_same_step_skips_the_burn_in_and_samples_the_same():
+    state = build_state(tiny_ring_with_drs())
+    state.D = CountingCritic()
+    z = torch.randn(50, state.config.z_dim, generator=torch.Generator().manual_seed(1))
+    first = generate(sampling_generator(state), z)
+    after_first = state.D.rows
+    second = generate(sampling_generator(state), z)
+    second_rows = state.D.rows - after_first
+    assert after_first >= 200 and second_rows < 200  # no second burn-in of 200 proposals
+    assert torch.equal(first, second)  # the stream is where a burn-in would have left it
+    state.step += 1  # the nets may have changed: burn in again
+    before_third = state.D.rows
+    generate(sampling_generator(state), z)
+    assert state.D.rows - before_third >= 200 + len(z)  # the burn-in again, then at least one proposal per row

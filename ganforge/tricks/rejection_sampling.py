@@ -29,7 +29,7 @@ class RejectionSampler(Generator):
     """
 
     def __init__(self, generator: torch.nn.Module, critic: torch.nn.Module, burn_in: int, gamma: float,
-                 epsilon: float, seed: int, max_rounds: int):
+                 epsilon: float, seed: int, max_rounds: int, max_logit: float | None = None):
         super().__init__(generator.z_dim, generator.data_shape, generator.latent)
         self.generator = generator
         self.num_classes = getattr(generator, "num_classes", 0)
@@ -38,7 +38,7 @@ class RejectionSampler(Generator):
         self.gamma, self.epsilon, self.max_rounds = gamma, epsilon, max_rounds
         self.stream = torch.Generator().manual_seed(seed)
         self.train(generator.training)  # a no-op for G: this wrapper starts in G's own mode
-        self.max_logit = self._burn_in(burn_in)
+        self.max_logit = self._burn_in(burn_in, max_logit)
         self.proposals = 0  # proposals made by forward, for the acceptance rate
         self.accepted = 0
 
@@ -55,11 +55,16 @@ class RejectionSampler(Generator):
         finally:
             critic.train(was_training)
 
-    def _burn_in(self, n: int) -> float:
-        """D̃_M: the largest logit over n proposals (the paper's burn-in); forward raises it when it sees a larger one."""
+    def _burn_in(self, n: int, known: float | None) -> float:
+        """D̃_M: the largest logit over n proposals (the paper's burn-in); forward raises it when it sees a larger one.
+
+        `known`: the result of the same burn-in done before (same nets, same seed); its latents are still
+        drawn, so that the sampler's stream, and so its samples, are the same either way."""
         device = next(self.generator.parameters()).device
         z = self.generator.sample_latent(n, generator=self.stream).to(device)
         labels = self._labels(n, device)
+        if known is not None:
+            return known
         with torch.no_grad():
             return float(max(self.logits(self.generator(z[i:i + 1024], None if labels is None else labels[i:i + 1024]),
                                          None if labels is None else labels[i:i + 1024]).max()
@@ -122,10 +127,17 @@ class RejectionSampling(Plugin):
         if max_rounds < 1:
             raise ConfigError("plugins.rejection_sampling.max_rounds", f"expected at least 1 proposal, got {max_rounds}")
         self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds = burn_in, gamma, epsilon, seed, max_rounds
+        self.burn_in_done: tuple | None = None  # ((step, G, D), D̃_M): samplers built again in the same step skip it
 
     def setup(self, state) -> None:
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")
 
     def sampling_generator(self, generator, state):
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")  # pacgan listed after it
-        return RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds)
+        key = (state.step, id(generator), id(state.D))  # the nets do not change within a step
+        known = self.burn_in_done[1] if self.burn_in_done and self.burn_in_done[0] == key else None
+        sampler = RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed,
+                                   self.max_rounds, max_logit=known)
+        if known is None:
+            self.burn_in_done = (key, sampler.max_logit)  # D̃_M after the burn-in alone, before any forward raises it
+        return sampler
