@@ -222,6 +222,18 @@ def test_a_cycling_wasserstein_run_is_advised_the_r1_regularised_gan_as_one_fres
     assert not any("loss.name" in (item.override or "") for item in advice_for("oscillation", plain))
 
 
+def test_a_diverging_sgd_dcgan_without_norm_is_moved_to_the_dcgan_recipe_in_one_fresh_start():
+    sgd = ["optim.d.name=sgd", "optim.d.momentum=0.99", "optim.g.name=sgd", "optim.g.momentum=0.99"]
+    bare = load_config("quickstart", [*sgd, "generator.norm=none", "discriminator.norm=none"])
+    first = advice_for("divergence", bare)[0]
+    assert first.overrides[-2:] == ["generator.norm=batch", "discriminator.norm=batch"] and not first.hot
+    assert "optim.g.name=adam" in first.overrides
+    normed = advice_for("divergence", load_config("quickstart", sgd))[0]  # batch norm already: Adam alone, resumable
+    assert not any("norm" in o for o in normed.overrides) and normed.hot
+    mlp = advice_for("divergence", load_config("ring", sgd))[0]  # the recipe's batch norm is DCGAN's, not an MLP's
+    assert not any("norm" in o for o in mlp.overrides)
+
+
 def test_divergence_lowers_both_learning_rates_and_clips_both_gradients_as_single_changes():
     config = load_config("ring", ["optim.d.lr=0.004", "optim.g.lr=0.002"])
     lower, clip = advice_for("divergence", config)[:2]

@@ -330,8 +330,16 @@ def adam_instead_of_sgd(config) -> Advice | None:
     betas = f"[{DCGAN_ADAM['betas'][0]}, {DCGAN_ADAM['betas'][1]}]"
     changes = [f"optim.{net}.{key}={value}" for net in nets
                for key, value in (("name", "adam"), ("lr", number(DCGAN_ADAM["lr"])), ("betas", betas))]
+    norms = batch_norm_where_missing(config)
     return Advice(f"SGD with momentum {momentum:g} amplifies every step ~{1 / max(1 - momentum, 1e-3):.3g}×; GANs are "
-                  "trained with Adam at lr 2e-4, β₁ 0.5 (Radford et al. 2016)", override=" ".join(changes))
+                  "trained with Adam at lr 2e-4, β₁ 0.5" + (", and DCGANs with batch norm" if norms else "") +
+                  " (Radford et al. 2016)", override=" ".join([*changes, *norms]), hot=not norms)
+
+
+def batch_norm_where_missing(config) -> list[str]:
+    """`<net>.norm=batch` for each DCGAN net without a norm (the DCGAN recipe); the nets change."""
+    specs = {net: net_spec(config, net) for net in ("generator", "discriminator")}
+    return [f"{net}.norm=batch" for net, spec in specs.items() if spec["name"] == "dcgan" and spec.get("norm") == "none"]
 
 
 def divergence(config) -> list:
