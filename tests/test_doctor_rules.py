@@ -295,6 +295,9 @@ def test_a_nan_guard_rollback_is_an_error_and_the_doctor_forgets_the_rolled_back
     doctor.observe(110, {**HEALTHY, "guard/rollbacks": 1.0})  # the loop went back to step 100, then flushed 110
     assert doctor.history.steps[-2:] == [100, 110] and len(doctor.history) == 11
     assert [(f.rule, f.severity, f.step) for f in doctor.findings] == [("divergence", "error", 110)]
+    again = run_doctor(records)  # the guard also says which step failed: the finding names it
+    [finding] = again.observe(110, {**HEALTHY, "guard/rollbacks": 1.0, "guard/failed_step": 117.0})
+    assert finding.step == 110 and finding.evidence["guard/failed_step"] == 117.0 and "step 117" in finding.message
 
 
 def test_astronomical_losses_on_two_flushes_are_an_error_without_warm_up():

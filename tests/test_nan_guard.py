@@ -77,6 +77,7 @@ def test_a_nan_step_rolls_back_halves_the_rates_and_the_run_finishes(tmp_path, n
     assert [r["step"] for r in records] == [5, 10, 15, 20]  # the rolled-back window was dropped, not duplicated
     assert all(isinstance(r["loss/d"], float) for r in records)  # no "nan" strings reached the log
     assert [r.get("guard/rollbacks") for r in records if "guard/rollbacks" in r] == [1]
+    assert [r["guard/failed_step"] for r in records if "guard/failed_step" in r] == [at_step]  # where it went wrong
 
 
 def test_a_persistent_nan_stops_after_max_attempts_with_the_last_good_checkpoint_intact(tmp_path, nan_plugin):

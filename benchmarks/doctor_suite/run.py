@@ -11,7 +11,8 @@ same config) is not trained again. Scores (issue #5's targets in brackets):
 - recall per kind: a failing run counts as detected if the doctor made any warn/error finding [≥ 95%];
 - false alarms: healthy runs with any warn/error finding [0];
 - right kind: detected failing runs whose first warn/error finding names their label [≥ 90%];
-- detection step: the first warn/error finding's step as a fraction of the run, median [≤ 15%];
+- detection step: the first warn/error finding's step as a fraction of the run (after a NaN-guard
+  rollback, the step that failed: `guard/failed_step`), median [≤ 15%];
 - auto-remedy: each failing run trained again with `doctor.auto=true` into `<out>/<name>-remedy/`;
   rescued if its final `fid` (ganforge.metrics.evaluate.evaluate_run) is within 1.5× the healthy run's
   on the same dataset (the name's prefix: ring, grid, digits, fashion) [≥ 2/3].
@@ -206,7 +207,11 @@ def evidence_line(directory: Path) -> str:
 
 
 def detection_fraction(run: SuiteRun) -> float | None:
-    return None if run.first_alarm is None else run.first_alarm.step / run.steps
+    """The first alarm's step over the run's length; after a NaN-guard rollback, the step that failed (the
+    history, and so the finding's own step, restarts from the step the guard went back to)."""
+    if run.first_alarm is None:
+        return None
+    return max(run.first_alarm.step, run.first_alarm.evidence.get("guard/failed_step", 0)) / run.steps
 
 
 def rescued(run: SuiteRun, healthy_fid: dict[str, float]) -> bool | None:

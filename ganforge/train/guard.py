@@ -85,6 +85,7 @@ class NanGuard:
         if distributed.is_main():
             JsonlWriter(self.run.stats).truncate_after(state.step)
         report("guard/rollbacks", self.rollbacks)
+        report("guard/failed_step", failed_step)  # where it went wrong: the run itself is back at state.step
         self._record({"event": "rollback", "step": failed_step, "non_finite": problems, "to_step": state.step,
                       "from": origin, "attempt": self.rollbacks, "lr_g": state.opt_g.param_groups[0]["lr"],
                       "lr_d": state.opt_d.param_groups[0]["lr"]})

@@ -47,9 +47,13 @@ def nonfinite_finding(history: SignalHistory) -> Finding | None:
     if not bad and not rolled_back:
         return None
     evidence = {name: str(value) for name, value in sorted(bad.items())[:6]}
+    names = ", ".join(sorted(bad)) or "a step (the NaN guard rolled it back)"
     if rolled_back:
         evidence["guard/rollbacks"] = history.records[-1]["guard/rollbacks"]
-    names = ", ".join(sorted(bad)) or "a step (the NaN guard rolled it back)"
+        failed = history.records[-1].get("guard/failed_step")
+        if failed is not None:  # the history was cut back to the restored step, so say where it failed
+            evidence["guard/failed_step"] = failed
+            names = f"step {int(failed)} (the NaN guard rolled the run back; it is now at step {history.step})"
     return Finding(history.step, NAME, "error", f"non-finite values in {names}", evidence)
 
 
