@@ -85,10 +85,15 @@ def test_a_d_slower_than_g_is_first_advised_to_catch_up():
     assert first_advice("d_weak", optim=even).override.startswith("optim.n_critic=")
 
 
-def test_a_cycling_wasserstein_critic_without_a_lipschitz_bound_is_first_advised_a_gradient_penalty():
-    assert first_advice("oscillation", loss={"name": "wasserstein"}).plugin == {"name": "wgan_gp", "weight": 10.0}
-    bounded = first_advice("oscillation", loss={"name": "wasserstein"}, plugins=[{"name": "r1", "gamma": 1.0}])
-    assert bounded.keys == {"optim.d.lr", "optim.g.lr"}  # both rates halved, as one change
+def test_a_cycling_wasserstein_critic_is_first_advised_the_r1_gan_then_a_gradient_penalty():
+    from ganforge.doctor.advice import advice_for
+
+    recipe, penalty = advice_for("oscillation", ring_config(loss={"name": "wasserstein"}))[:2]
+    assert recipe.keys >= {"loss.name", "plugins"} and not recipe.hot
+    assert penalty.plugin == {"name": "wgan_gp", "weight": 10.0}  # for those who keep the WGAN
+    bounded = advice_for("oscillation", ring_config(loss={"name": "wasserstein"}, plugins=[{"name": "r1", "gamma": 1.0}]))
+    assert bounded[0].keys == {"loss.name"}  # R1 is already on: only the loss changes
+    assert bounded[1].keys == {"optim.d.lr", "optim.g.lr"}  # then both rates halved, as one change
     assert first_advice("oscillation").keys == {"optim.d.lr", "optim.g.lr"}  # a classifier loss: no critic bound needed
 
 

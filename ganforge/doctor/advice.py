@@ -234,7 +234,7 @@ def convergent_recipe(config) -> Advice | None:
     specs = [spec for spec in plugin_specs(config) if spec["name"] not in WASSERSTEIN_CONSTRAINTS]
     if "r1" not in {spec["name"] for spec in specs}:
         specs.append({"name": "r1", "gamma": R1_GAMMA})
-    changes = ["loss.name=nonsaturating", f"plugins={flow_list(specs)}"]
+    changes = ["loss.name=nonsaturating"] + ([f"plugins={flow_list(specs)}"] if specs != plugin_specs(config) else [])
     for net in ("d", "g"):
         settings = getattr(config.optim, net)
         if settings.name in ("adam", "adamw") and settings.betas[0] > 0.5:
