@@ -82,8 +82,16 @@ def test_remedy_actions_name_the_steps_given_back(runner, tmp_path):
 
 
 class FakeFinding:
-    def __init__(self, rule, step, severity="warn"):
-        self.rule, self.step, self.severity = rule, step, severity
+    def __init__(self, rule, step, severity="warn", evidence=None):
+        self.rule, self.step, self.severity, self.evidence = rule, step, severity, evidence or {}
+
+
+def test_detection_after_a_nan_guard_rollback_counts_from_the_step_that_failed(runner):
+    rolled_back = FakeFinding("divergence", 10, "error", {"guard/failed_step": 53.0})
+    run = runner.SuiteRun("digits_divergence", "divergence", Path("a"), "digits", 1000, findings=[rolled_back])
+    assert runner.detection_fraction(run) == 0.053
+    run.findings = [FakeFinding("divergence", 10, "error")]
+    assert runner.detection_fraction(run) == 0.01
 
 
 def test_scores_count_recall_false_alarms_right_kind_and_detection_step(runner):
