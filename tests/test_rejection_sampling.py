@@ -126,7 +126,7 @@ class CountingCritic(nn.Module):
         return HalfPlaneCritic()(x)
 
 
-def test_a_sampler_built_again_in_the_same_step_skips_the_burn_in_and_samples_the_same():
+def test_a_sampler_built_again_before_the_nets_change_skips_the_burn_in_and_samples_the_same():
     state = build_state(tiny_ring_with_drs())
     state.D = CountingCritic()
     z = torch.randn(50, state.config.z_dim, generator=torch.Generator().manual_seed(1))
@@ -136,7 +136,9 @@ def test_a_sampler_built_again_in_the_same_step_skips_the_burn_in_and_samples_th
     second_rows = state.D.rows - after_first
     assert after_first >= 200 and second_rows < 200  # no second burn-in of 200 proposals
     assert torch.equal(first, second)  # the stream is where a burn-in would have left it
-    state.step += 1  # the nets may have changed: burn in again
-    before_third = state.D.rows
-    generate(sampling_generator(state), z)
-    assert state.D.rows - before_third >= 200 + len(z)  # the burn-in again, then at least one proposal per row
+    drs = state.plugins[-1]
+    for changed in (lambda: drs.after_g_step(state), lambda: drs.after_d_step(state), lambda: drs.load_state_dict({})):
+        changed()  # a training step of either net, or a checkpoint loaded: burn in again
+        before = state.D.rows
+        generate(sampling_generator(state), z)
+        assert state.D.rows - before >= 200 + len(z)  # the burn-in again, then at least one proposal per row

@@ -127,17 +127,26 @@ class RejectionSampling(Plugin):
         if max_rounds < 1:
             raise ConfigError("plugins.rejection_sampling.max_rounds", f"expected at least 1 proposal, got {max_rounds}")
         self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds = burn_in, gamma, epsilon, seed, max_rounds
-        self.burn_in_done: tuple | None = None  # ((step, G, D), D̃_M): samplers built again in the same step skip it
+        self.burn_in_done: tuple | None = None  # ((G, D), D̃_M) while neither net has changed since the burn-in
 
     def setup(self, state) -> None:
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")
 
     def sampling_generator(self, generator, state):
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")  # pacgan listed after it
-        key = (state.step, id(generator), id(state.D))  # the nets do not change within a step
+        key = (id(generator), id(state.D))
         known = self.burn_in_done[1] if self.burn_in_done and self.burn_in_done[0] == key else None
         sampler = RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed,
                                    self.max_rounds, max_logit=known)
         if known is None:
             self.burn_in_done = (key, sampler.max_logit)  # D̃_M after the burn-in alone, before any forward raises it
         return sampler
+
+    def after_d_step(self, state) -> None:
+        self.burn_in_done = None  # D changed: the next sampler burns in again
+
+    def after_g_step(self, state) -> None:
+        self.burn_in_done = None  # G (and the EMA average) changed
+
+    def load_state_dict(self, state_dict) -> None:
+        self.burn_in_done = None  # a checkpoint (a resume, a NaN-guard rollback) replaced the nets
