@@ -112,15 +112,17 @@ TRIED = {
         " within ±0.01 of each other) | 0 | 87.1 / 96.9 (G alone 87.2 / 96.9; accepted 96% / 100%) | – |",
         "| today's preset's seed-1 run (G alone 92.7), a copy of its D trained on against the frozen EMA G without R1"
         " (logistic loss, Adam 1e-4, batch 256) for 0 / 300 / 1,000 / 3,000 steps, then `rejection_sampling` γ = 0 / 1"
-        " (session 4) | 1 | 93.0 / 92.8 / 92.8 / 92.9 (γ 0); 92.9 / 93.0 / 93.2 / 93.3 (γ 1) | 0.04-0.4 to tune D |",
+        " (session 4, benchmarks/probes/grid_drs.py) | 1 | 93.0 / 92.8 / 92.8 / 92.9 (γ 0); 92.9 / 93.0 / 93.2 / 93.3 (γ 1) | 0.04-0.4 to tune D |",
     ],
 }
 
 
-# What grid_best's missing high-quality share is (session 4, by hand: 20,000 samples of the seed-1 run's EMA G).
+# What grid_best's missing high-quality share is (session 4, benchmarks/probes/grid_look.py on the seed-1 run of
+# benchmarks/probes/grid_drs.py: 20,000 samples of its EMA G).
 AFTER_TRIED = {
     "grid": [
-        "Where the grid's missing high-quality samples are (`grid_best`, seed 1, 20,000 samples; 92.3% high quality):",
+        "Where the grid's missing high-quality samples are (`grid_best`, seed 1, 20,000 samples; 92.3% high quality;",
+        "benchmarks/probes/grid_look.py):",
         "not in wide modes (each of the 25 is tighter than the data's, per-axis std 0.02-0.04 against 0.05) but",
         "between them: about 6% of the samples lie more than 0.3 (6σ) from every centre, 2.6-10% per mode, the",
         "bridges a continuous G from a connected 2-D latent leaves between the clusters it maps to. D, trained with",

@@ -75,7 +75,7 @@ TRIED_DIGITS = [
     "| `stacked_digits_best` + `lr_decay` 7000→14000 (session 3, `ganforge evaluate --metrics stacked_modes --n 26000`) "
     "| 1000 | 0.141 | not timed (shared machine) |",
     "| `stacked_digits_best`'s own run (G alone 1000 / 0.103), sampled through `rejection_sampling` γ = 0 / −1 / 1 "
-    "(session 4; accepted 77% / 90% / 55%: D's verdicts do not follow the class balance) "
+    "(session 4, benchmarks/probes/stacked_drs.py; accepted 77% / 90% / 55%: D's verdicts do not follow the class balance) "
     "| 1000 | 0.109 / 0.106 / 0.114 | 9.2 to train, + 0.1-0.2 to sample |",
 ]
 
