@@ -108,6 +108,11 @@ def test_learning_rates_far_apart_are_brought_together_first():
     # G 10× faster than D on a collapsing mixture: G gets D's rate; at 2× the literature's fixes come first
     assert first_advice("mode_collapse", optim=rates(1e-3, 1e-2)).override == "optim.g.lr=0.001"
     assert first_advice("mode_collapse", optim=rates(1e-3, 2e-3)).plugin["name"] == "unrolled"
+    # D 20× faster than G with 5 D steps (ring_mode_collapse): G is pinned where it first landed; G gets D's rate
+    assert first_advice("mode_collapse", optim=rates(2e-3, 1e-4)).override == "optim.g.lr=0.002"
+    sgd = {"g": {"name": "sgd", "lr": 2e-3, "momentum": 0.9}, "d": {"name": "sgd", "lr": 2e-3, "momentum": 0.9}}
+    assert first_advice("mode_collapse", optim=sgd).keys == {f"optim.{net}.{key}" for net in "dg"
+                                                              for key in ("name", "lr", "betas")}
 
 
 def test_diverging_adam_is_lowered_to_the_usual_range_in_one_change():
@@ -174,3 +179,45 @@ def test_one_flush_of_an_astronomical_loss_is_divergence_at_once_but_a_large_one
     assert [(f.rule, f.step) for f in doctor.findings][:1] == [("divergence", 10)]
     large = {"loss/g": 5e3}  # past the two-flush limit of 10³, below ten times it: one flush is not enough
     assert rules_fired(run_doctor(trace(30, lambda f: large if f == 5 else {}))) == []
+
+
+# ring_d_weak on seed 3: a 4-unit D fooled outright (accuracy 0, D(G(z)) ≈ 1, D(x) 0.38) while G's samples fly off
+FOOLED = {"d/real": 0.38, "d/fake": 0.99, "d/accuracy": 0.0, "loss/d": 8.0, "loss/g": 0.01}
+FAR_OFF = {"samples/high_quality": 0.0, "samples/modes": 0.0, "samples/diversity": 12.0, "samples/offset": 30.0}
+
+
+def test_a_d_fooled_throughout_while_the_samples_stay_off_the_data_is_a_weak_d():
+    fired = rules_fired(run_doctor(trace(60, lambda f: FOOLED, lambda f: FAR_OFF)))
+    assert fired[:1] == ["d_weak"]
+    # the same D over a G collapsed to one point that it chases round the plane: mode collapse, not a weak D
+    one_point = {**FAR_OFF, "samples/diversity": 1e-3, "samples/near_duplicates": 1.0}
+    assert "d_weak" not in rules_fired(run_doctor(trace(60, lambda f: FOOLED, lambda f: one_point)))
+    # fooled on alternate stretches of three flushes, winning in between: D and G take turns, not a weak D
+    turns = lambda f: FOOLED if (f // 3) % 2 else {"d/real": 0.9, "d/fake": 0.1, "d/accuracy": 0.95}  # noqa: E731
+    assert "d_weak" not in rules_fired(run_doctor(trace(60, turns, lambda f: FAR_OFF)))
+
+
+@pytest.mark.parametrize("diversity, fires", [(0.1, True), (0.9, False)])
+def test_a_tight_blob_between_the_modes_is_collapse_but_a_wide_blur_is_not(diversity, fires):
+    # grid_mode_collapse on seed 2: diversity 0.05-0.3 and no point on a mode from step 100; healthy ring and grid
+    # runs open as a blur with diversity 0.4-1.4 and hardly a point on a mode either
+    blob = lambda f: {"samples/diversity": diversity, "samples/near_duplicates": 0.05, "samples/modes": 0.0,  # noqa: E731
+                      "samples/high_quality": 0.0, "samples/offset": 0.15}
+    assert ("mode_collapse" in rules_fired(run_doctor(trace(60, probe_change=blob)))) is fires
+
+
+def test_samples_swinging_off_the_data_and_back_are_not_divergence():
+    # grid_oscillation on seed 3: offsets 0.005, 9.3, 0.22, 6.4, 0.008 probe by probe; only samples that stay
+    # off the data on every probe of the window count
+    swinging = lambda f: {"samples/offset": 8.0 * (f // 5 % 2) + 0.01, "samples/high_quality": 0.3,  # noqa: E731
+                          "samples/modes": 8.0}
+    assert "divergence" not in rules_fired(run_doctor(trace(80, probe_change=swinging)))
+
+
+def test_an_unbounded_critics_gradients_swinging_up_are_not_a_blow_up_unless_astronomical():
+    wasserstein = ring_config(loss={"name": "wasserstein"})
+    swing = lambda f: {"grad/g": 2.5e4} if f in (20, 21) else {}  # noqa: E731 (grid_oscillation, seed 2: 1e4-2.5e4)
+    assert "divergence" not in rules_fired(run_doctor(trace(40, swing), wasserstein))
+    assert rules_fired(run_doctor(trace(40, swing)))[:1] == ["divergence"]  # a classifier's D at 2.5e4 has blown up
+    astronomical = lambda f: {"grad/g": 2.0e5} if f == 20 else {}  # noqa: E731
+    assert rules_fired(run_doctor(trace(40, astronomical), wasserstein))[:1] == ["divergence"]

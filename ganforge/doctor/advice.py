@@ -302,7 +302,10 @@ def lipschitz_penalty(config) -> Advice | None:
 
 
 def mode_collapse(config) -> list:
+    """The literature's fixes for collapse, after the settings that cause it: SGD with momentum, and rates far apart."""
     return [
+        adam_instead_of_sgd(config),
+        g_catch_up_lr(config),
         g_slow_down_lr(config),
         plugin("G is trained against D's future responses, so it cannot hop from mode to mode "
                "(unrolled GAN, Metz et al. 2016)", name="unrolled", steps=5),
@@ -322,7 +325,7 @@ DCGAN_ADAM = {"lr": 2.0e-4, "betas": [0.5, 0.999]}  # Radford et al. 2016: the s
 
 
 def adam_instead_of_sgd(config) -> Advice | None:
-    """A diverging run on SGD with momentum: both nets to Adam at the DCGAN setting, as one change."""
+    """A run on SGD with momentum, diverging or collapsing: both nets to Adam at the DCGAN setting, as one change."""
     nets = [net for net in ("d", "g") if getattr(config.optim, net).name == "sgd"]
     if not nets:
         return None

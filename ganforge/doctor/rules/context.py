@@ -63,6 +63,7 @@ def context_from(config, data_source=None) -> RuleContext:
 
 
 def off_data(history, context: RuleContext, probes: int) -> bool:
-    """The median samples/offset of the last `probes` probes is past the context's threshold."""
+    """Every one of the last `probes` probes' samples/offset is past the context's threshold: samples that stay
+    off the data (a cycling G swings off the data and back, probe by probe)."""
     values = history.values("samples/offset", probes)
-    return len(values) >= probes and float(np.median(values)) >= context.off_data
+    return len(values) >= probes and bool((values >= context.off_data).all())

@@ -15,6 +15,11 @@ A Wasserstein critic has no accuracy; it is "at chance" when it is flat: every v
 about ±0.4 of zero (sigmoid within CHANCE_BAND of 0.5 on real *and* fake). Data are scaled to
 about unit size, so a critic that separates real from fake by less than that while the samples
 are off the data has next to no slope for G to follow (weight clipping at 0.01 does this).
+
+A D too weak to follow G can also be fooled outright for a whole window: wrong on most of the
+batch with D(G(z)) > 0.5 (a critic: fakes scored above the data), while G's samples sit far off
+the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
+is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
 """
 from __future__ import annotations
 
@@ -31,10 +36,12 @@ CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
 POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
 HELD_SHARE = 0.8
+FOOLED_ACCURACY = 0.35  # D wrong on most of the batch (chance: 0.5)
+COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY: a fooled D over a collapsed G is a collapse
 
 
-def at_chance(history: SignalHistory, flushes: int, classifier: bool = True) -> float:
-    """Share of the last `flushes` flushes where D's verdict on real data is a coin toss and it separates nothing
+def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
+    """Per flush (the last `flushes`): D's verdict on real data is a coin toss and it separates nothing
     (a classifier: accuracy near chance; a critic: flat, its fake scores at 0.5 as well)."""
     real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
     if classifier:
@@ -42,7 +49,41 @@ def at_chance(history: SignalHistory, flushes: int, classifier: bool = True) -> 
     else:
         other = abs(history.values("d/fake", flushes) - 0.5) < CHANCE_BAND
     n = min(len(real), len(other))
-    return float((real[-n:] & other[-n:]).mean()) if n else 0.0
+    return real[-n:] & other[-n:] if n else np.zeros(0, dtype=bool)
+
+
+def fooled_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
+    """Per flush: D is fooled outright, ranking G's samples above the data (a classifier: D(G(z)) > 0.5 and wrong
+    on most of the batch; a critic: its score on the fakes above its score on the data)."""
+    if classifier:
+        first = history.values("d/fake", flushes) > 0.5
+        second = history.values("d/accuracy", flushes) <= FOOLED_ACCURACY
+    else:
+        first, second = history.values("d/fake_logit", flushes), history.values("d/real_logit", flushes)
+        n = min(len(first), len(second))
+        return first[-n:] > second[-n:] if n else np.zeros(0, dtype=bool)
+    n = min(len(first), len(second))
+    return first[-n:] & second[-n:] if n else np.zeros(0, dtype=bool)
+
+
+def share(flags: np.ndarray) -> float:
+    return float(flags.mean()) if len(flags) else 0.0
+
+
+def no_signal(history: SignalHistory, flushes: int, classifier: bool) -> str | None:
+    """How D fails G over the window, if it does on HELD_SHARE of its flushes: "chance", or "fooled" (then, fooled
+    on that share by itself: a D that takes turns winning and being fooled is oscillation's finding)."""
+    if share(chance_flags(history, flushes, classifier)) >= HELD_SHARE:
+        return "chance"
+    if share(fooled_flags(history, flushes, classifier)) >= HELD_SHARE:
+        return "fooled"
+    return None
+
+
+def collapsed(history: SignalHistory, probes: int) -> bool:
+    """Median samples/diversity of the last probes under COLLAPSED_DIVERSITY: mode collapse's finding."""
+    diversity = history.values("samples/diversity", probes)
+    return len(diversity) > 0 and float(np.nanmedian(diversity)) < COLLAPSED_DIVERSITY
 
 
 def poor_samples(history: SignalHistory, probes: int, off_data: float) -> bool:
@@ -60,18 +101,22 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     window = 2 * context.window
     if len(history) < window:
         return None
-    classifier, off_data = context.classifier, context.off_data
-    if at_chance(history, window, classifier) < HELD_SHARE or not poor_samples(history, context.probes(window), off_data):
+    classifier, off_data, probes = context.classifier, context.off_data, context.probes(window)
+    how = no_signal(history, window, classifier)
+    if how is None or not poor_samples(history, probes, off_data):
         return None
+    if how == "fooled" and collapsed(history, probes):
+        return None  # G chasing round with every z on one point: mode collapse
     if improving(history, window):
         return None  # D at chance while G keeps improving: a slow but healthy run
     long = 2 * window
-    severe = len(history) >= long and at_chance(history, long, classifier) >= HELD_SHARE and \
+    severe = len(history) >= long and no_signal(history, long, classifier) == how and \
         poor_samples(history, context.probes(long), off_data)
     evidence = {name: history.median(name, window) for name in ("d/real", "d/fake", "d/accuracy", "loss/d")}
     for name in ("samples/high_quality", "samples/nn_ratio"):
         if history.has(name):
             evidence[name] = history.latest(name)
+    state = "stuck at chance" if how == "chance" else "fooled outright"
     return Finding(history.step, NAME, "error" if severe else "warn",
-                   f"D is stuck at chance (D(x) {evidence['d/real']:.2f}, D(G(z)) {evidence['d/fake']:.2f}) "
+                   f"D is {state} (D(x) {evidence['d/real']:.2f}, D(G(z)) {evidence['d/fake']:.2f}) "
                    f"while the samples stay far from the data: D gives G no useful signal", evidence)

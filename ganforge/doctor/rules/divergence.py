@@ -66,7 +66,9 @@ def extreme_finding(history: SignalHistory, context: RuleContext) -> Finding | N
         limits += [("loss/d", EXTREME_LOSS), ("loss/g", EXTREME_LOSS)]
     for name, limit in limits:
         last_two = np.abs(history.values(name, 2))
-        twice = len(last_two) == 2 and bool((last_two >= limit).all())
+        # an unbounded critic's gradients scale with its weights, which swing up and back as it cycles
+        # (grid_oscillation: 10⁴ for a few flushes, then 20): for a critic only one flush ten times past the limit counts
+        twice = context.classifier and len(last_two) == 2 and bool((last_two >= limit).all())
         if twice or (len(last_two) and last_two[-1] >= ONE_FLUSH_FACTOR * limit):
             evidence[name] = float(history.values(name, 1)[-1])
     if not evidence:

@@ -36,8 +36,9 @@ def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int) -
         # few modes counts only with points on the modes: a blurry early sampler also covers few modes
         quality = history.values("samples/high_quality", probes)[-len(flags):]
         flags |= (history.values("samples/modes", probes)[-len(flags):] < MODE_SHARE * context.modes) & (quality >= ON_MODES)
-        # a mixture sampler with hardly any point on a mode has not collapsed onto modes, unless it is one point
-        flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT)
+        # a mixture sampler with hardly any point on a mode has not collapsed onto modes, unless it is one point or a
+        # tight blob (healthy ring and grid runs open as a wide blur: diversity 0.4-1.4 before they find the modes)
+        flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT) | (diversity < LOW_DIVERSITY)
     if history.has("samples/offset"):
         # one point off the data is still a collapse for 2-D samplers; images that far off (offset > 1) are not
         # images of any mode: divergence (saturation) or a weak D explains them
