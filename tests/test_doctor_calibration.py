@@ -221,3 +221,41 @@ def test_an_unbounded_critics_gradients_swinging_up_are_not_a_blow_up_unless_ast
     assert rules_fired(run_doctor(trace(40, swing)))[:1] == ["divergence"]  # a classifier's D at 2.5e4 has blown up
     astronomical = lambda f: {"grad/g": 2.0e5} if f == 20 else {}  # noqa: E731
     assert rules_fired(run_doctor(trace(40, astronomical), wasserstein))[:1] == ["divergence"]
+
+
+def test_a_blob_squeezed_by_a_loss_spike_for_a_few_probes_is_not_collapse():
+    # grid_healthy_spike on seed 0: diversity 0.45, 0.23, 0.17, 0.08, 0.15 on five probes (steps 550-750), then 0.55
+    squeezed = {11: 0.45, 12: 0.23, 13: 0.17, 14: 0.08, 15: 0.15}
+    probe = lambda f: {"samples/diversity": squeezed.get(f // 5, 0.9), "samples/near_duplicates": 0.01,  # noqa: E731
+                       "samples/modes": 1.0, "samples/high_quality": 0.03, "samples/offset": 0.2}
+    assert "mode_collapse" not in rules_fired(run_doctor(trace(100, probe_change=probe)))
+    # a spread of a twentieth of the data's is one point, and on three probes running that is a collapse
+    point = lambda f: {**probe(f), "samples/diversity": 0.02} if 11 <= f // 5 <= 13 else probe(f)  # noqa: E731
+    assert "mode_collapse" in rules_fired(run_doctor(trace(100, probe_change=point)))
+
+
+def cycling_lead(flush):
+    return {"d/accuracy": 0.95, "d/fake": 0.1} if (flush // 3) % 2 else {"d/accuracy": 0.3, "d/fake": 0.8}
+
+
+def test_d_and_g_trading_the_lead_over_a_collapsed_g_is_mode_collapse_not_oscillation():
+    # ring_mode_collapse_hinge: G hops from mode to mode as one point (diversity 0.03-0.13) while D chases it
+    hopping = lambda f: {"samples/diversity": 0.04, "samples/near_duplicates": 0.8, "samples/modes": 1.0,  # noqa: E731
+                         "samples/high_quality": 0.3, "samples/offset": 0.1}
+    fired = rules_fired(run_doctor(trace(80, cycling_lead, hopping)))
+    assert fired[:1] == ["mode_collapse"] and "oscillation" not in fired
+    spread = lambda f: {**hopping(f), "samples/diversity": 0.9, "samples/near_duplicates": 0.01,  # noqa: E731
+                        "samples/modes": 8.0}  # the same cycle over a G spread over every mode
+    assert rules_fired(run_doctor(trace(80, cycling_lead, spread)))[:1] == ["oscillation"]
+
+
+def test_oscillation_is_seen_within_three_windows():
+    first = next(f for f in run_doctor(trace(80, cycling_lead, lambda f: STALLED_QUALITY)).findings)
+    assert (first.rule, first.step) == ("oscillation", 300)  # 3 windows of 10 flushes at log_every 10
+
+
+def test_an_unbounded_critics_gradients_growing_as_it_cycles_are_not_exploding():
+    # ring_oscillation on seed 2: grad/d from ~5 in the first window to 90-200 from step 400
+    growing = lambda f: {"grad/d": 150.0} if f > 30 else {"grad/d": 4.0}  # noqa: E731
+    assert "divergence" not in rules_fired(run_doctor(trace(60, growing), ring_config(loss={"name": "wasserstein"})))
+    assert "divergence" in rules_fired(run_doctor(trace(60, growing)))  # a classifier D's gradient 37× up has exploded

@@ -62,8 +62,9 @@ def context_from(config, data_source=None) -> RuleContext:
                        is_image=bool(data_source is not None and data_source.is_image))
 
 
-def off_data(history, context: RuleContext, probes: int) -> bool:
-    """Every one of the last `probes` probes' samples/offset is past the context's threshold: samples that stay
-    off the data (a cycling G swings off the data and back, probe by probe)."""
+def off_data(history, context: RuleContext, probes: int, threshold: float | None = None) -> bool:
+    """Every one of the last `probes` probes' samples/offset is past `threshold` (default: the context's): samples
+    that stay off the data (a cycling G swings off the data and back, probe by probe)."""
     values = history.values("samples/offset", probes)
-    return len(values) >= probes and bool((values >= context.off_data).all())
+    limit = context.off_data if threshold is None else threshold
+    return len(values) >= probes and bool((values >= limit).all())

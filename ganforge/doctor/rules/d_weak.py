@@ -16,9 +16,8 @@ about ±0.4 of zero (sigmoid within CHANCE_BAND of 0.5 on real *and* fake). Data
 about unit size, so a critic that separates real from fake by less than that while the samples
 are off the data has next to no slope for G to follow (weight clipping at 0.01 does this).
 
-A D too weak to follow G can also be fooled outright for a whole window: wrong on most of the
-batch with D(G(z)) > 0.5 (a critic: fakes scored above the data), while G's samples sit far off
-the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
+A classifier D too weak to follow G can also be fooled outright for a whole window: wrong on most
+of the batch with D(G(z)) > 0.5, while G's samples sit far off the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
 is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
 """
 from __future__ import annotations
@@ -52,18 +51,12 @@ def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) 
     return real[-n:] & other[-n:] if n else np.zeros(0, dtype=bool)
 
 
-def fooled_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
-    """Per flush: D is fooled outright, ranking G's samples above the data (a classifier: D(G(z)) > 0.5 and wrong
-    on most of the batch; a critic: its score on the fakes above its score on the data)."""
-    if classifier:
-        first = history.values("d/fake", flushes) > 0.5
-        second = history.values("d/accuracy", flushes) <= FOOLED_ACCURACY
-    else:
-        first, second = history.values("d/fake_logit", flushes), history.values("d/real_logit", flushes)
-        n = min(len(first), len(second))
-        return first[-n:] > second[-n:] if n else np.zeros(0, dtype=bool)
-    n = min(len(first), len(second))
-    return first[-n:] & second[-n:] if n else np.zeros(0, dtype=bool)
+def fooled_flags(history: SignalHistory, flushes: int) -> np.ndarray:
+    """Per flush: a classifier D is fooled outright, D(G(z)) > 0.5 and wrong on most of the batch."""
+    fake = history.values("d/fake", flushes) > 0.5
+    wrong = history.values("d/accuracy", flushes) <= FOOLED_ACCURACY
+    n = min(len(fake), len(wrong))
+    return fake[-n:] & wrong[-n:] if n else np.zeros(0, dtype=bool)
 
 
 def share(flags: np.ndarray) -> float:
@@ -75,8 +68,8 @@ def no_signal(history: SignalHistory, flushes: int, classifier: bool) -> str | N
     on that share by itself: a D that takes turns winning and being fooled is oscillation's finding)."""
     if share(chance_flags(history, flushes, classifier)) >= HELD_SHARE:
         return "chance"
-    if share(fooled_flags(history, flushes, classifier)) >= HELD_SHARE:
-        return "fooled"
+    if classifier and share(fooled_flags(history, flushes)) >= HELD_SHARE:
+        return "fooled"  # (a Wasserstein critic that ranks fakes above data for a while is one phase of its cycle)
     return None
 
 

@@ -2,13 +2,15 @@
 
 - A non-finite value, a NaN-guard rollback (`guard/rollbacks` is reported in the flush after
   one), or astronomically large losses or gradients on two flushes in a row (or ten times
-  larger still on one) are errors at once, with no warm-up.
+  larger still on one; for a Wasserstein critic, whose scale is free, only the latter) are
+  errors at once, with no warm-up.
 - Gradient norms exploding: judged against the run's own first window (norms differ by orders
-  of magnitude between nets), sustained over a window.
+  of magnitude between nets), sustained over a window; classifier losses only (an unbounded
+  Wasserstein critic's gradients grow 30-50× as it cycles: ring_oscillation, seed 2).
 - Classifier losses (BCE, hinge) of 20 or more mean logits of ±20: sustained, or blowing up
   again and again (three separate flushes in a long window; one harmless spike is one flush).
-- Samples off the data: the median samples/offset over several probes past the threshold in
-  context.py (1 for images: further from every real point than real points are from each other)
+- Samples off the data: samples/offset on every one of several probes past 1 (further from every
+  real point than real points are from each other; context.py's off-data threshold where higher)
   after having been on the data, or for 4 windows while heading away (offset up 1.5× within the last two
   windows; a healthy G starts as a blob off the data, a weak-D or cycling G hovers off it), unless
   the samples have collapsed (median diversity under 0.5: mode collapse's finding); samples/nn_ratio (images) several times worse than its
@@ -34,6 +36,9 @@ NOISE_FLOOR = 3.0  # ...and ≥3
 SATURATION = 0.5  # images: half of all values at |x| > 0.99
 HELD_SHARE = 0.8
 COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY
+DIVERGED_OFFSET = 1.0  # samples further from the data than its points are from each other, on every probe: 2-D
+# samplers that cycle or collapse wander at offsets 0.2-2 (ring_mode_collapse_hinge, seed 3), past 0.3 (off the data)
+# but rarely past 1 three probes running; diverging ones fly off to 10-100 (grid_d_weak, seed 3: 4 → 130)
 EXTREME_LOSS = 1e3  # no GAN loss is 1000 while training works: BCE at 1000 means logits of ±1000
 EXTREME_GRAD = 1e4  # healthy runs measured: gradient norms up to ~75 (DCGAN D on digits)
 ONE_FLUSH_FACTOR = 10.0  # a window mean of 10⁴ (loss) or 10⁵ (gradient) is a blow-up even once: the suite's healthy
@@ -86,7 +91,7 @@ def first_window_median(history: SignalHistory, name: str, flushes: int) -> floa
 def exploding(history: SignalHistory, context: RuleContext, flushes: int) -> dict:
     """Signals past their ceiling on most of the last `flushes` flushes: {name: median}."""
     found = {}
-    for name in ("grad/d", "grad/g"):
+    for name in ("grad/d", "grad/g") if context.classifier else ():  # a critic's gradients grow with its free scale
         baseline, recent = first_window_median(history, name, context.window), history.values(name, flushes)
         if len(recent) and np.isfinite(baseline):
             if float(((recent >= GRAD_GROWTH * baseline) & (recent >= GRAD_FLOOR)).mean()) >= HELD_SHARE:
@@ -112,7 +117,7 @@ def repeated_blowups(history: SignalHistory, context: RuleContext) -> dict:
 def left_the_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
     """Samples off the data on the last probes, after having been on it, or for a long time (G's first
     blob of samples sits off the data too, for a few hundred steps of a healthy run)."""
-    if not off_data(history, context, probes):
+    if not off_data(history, context, probes, max(context.off_data, DIVERGED_OFFSET)):
         return False
     earlier = history.values("samples/offset")[:-probes]
     was_on_data = len(earlier) and float(np.nanmin(earlier)) < context.off_data / 2

@@ -25,10 +25,13 @@ MODE_SHARE = 0.5  # mixtures: fewer than half the modes captured...
 ON_MODES = 0.3  # ...while at least 30% of the samples are high-quality (on some mode)
 WARMUP = 2  # × window flushes before judging
 ONE_POINT = 0.5  # most pairs near-duplicates: the samples are one point
+POINT_DIVERSITY = 0.05  # ...or their spread a twentieth of the data's (a loss spike squeezes a healthy grid run to 0.08)
+BLOB_PATIENCE = 2  # × the probes: how much longer a tight blob must last than a collapse onto modes or one point
 
 
-def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int) -> np.ndarray:
-    """Per probe (the last `probes`): collapsed and still on the data."""
+def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int, blobs: bool = False) -> np.ndarray:
+    """Per probe (the last `probes`): collapsed and still on the data; with `blobs`, also a tight blob that is on no
+    mode (or, for a 2-D sampler, off the data altogether)."""
     diversity = history.values("samples/diversity", probes)
     duplicates = history.values("samples/near_duplicates", probes)[-len(diversity):]
     flags = (diversity < LOW_DIVERSITY) | (duplicates > DUPLICATES)
@@ -36,20 +39,30 @@ def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int) -
         # few modes counts only with points on the modes: a blurry early sampler also covers few modes
         quality = history.values("samples/high_quality", probes)[-len(flags):]
         flags |= (history.values("samples/modes", probes)[-len(flags):] < MODE_SHARE * context.modes) & (quality >= ON_MODES)
-        # a mixture sampler with hardly any point on a mode has not collapsed onto modes, unless it is one point or a
-        # tight blob (healthy ring and grid runs open as a wide blur: diversity 0.4-1.4 before they find the modes)
-        flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT) | (diversity < LOW_DIVERSITY)
+        # a mixture sampler with hardly any point on a mode has not collapsed onto modes, unless it is one point or
+        # (blobs) a tight blob: healthy ring and grid runs open as a wide blur, diversity 0.4-1.4, before finding modes
+        flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT) | (diversity < POINT_DIVERSITY) | \
+            (blobs & (diversity < LOW_DIVERSITY))
     if history.has("samples/offset"):
-        # one point off the data is still a collapse for 2-D samplers; images that far off (offset > 1) are not
-        # images of any mode: divergence (saturation) or a weak D explains them
-        one_point = (duplicates > ONE_POINT) & (not context.is_image)
+        # one point off the data is still a collapse for 2-D samplers, and (blobs) so is a blob a fifth of the data's
+        # spread wandering on and off it (ring_mode_collapse_hinge, seed 3: diversity 0.03-0.15 for 400 steps at
+        # offsets 0.02-1.2); images that far off (offset > 1) are not images of any mode: divergence or a weak D
+        point_like = (duplicates > ONE_POINT) | (diversity < POINT_DIVERSITY)
+        one_point = (point_like | (blobs & (diversity < SEVERE_DIVERSITY))) & (not context.is_image)
         flags &= (history.values("samples/offset", probes)[-len(flags):] < context.off_data) | one_point
     return flags
 
 
-def collapsed(history: SignalHistory, context: RuleContext, probes: int) -> bool:
-    flags = collapsed_flags(history, context, probes)
+def held(flags: np.ndarray, probes: int) -> bool:
     return len(flags) >= probes and bool(flags.all())
+
+
+def collapsed(history: SignalHistory, context: RuleContext, probes: int) -> bool:
+    """Collapsed on each of the last `probes` probes, or a tight blob (collapsed_flags' `blobs`) on twice as many: a
+    loss spike can squeeze a healthy grid run into a blob between the modes for ~250 steps (grid_healthy_spike,
+    seed 0: diversity 0.45 → 0.08 → 0.55 over steps 550-800)."""
+    return held(collapsed_flags(history, context, probes), probes) or \
+        held(collapsed_flags(history, context, BLOB_PATIENCE * probes, blobs=True), BLOB_PATIENCE * probes)
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:

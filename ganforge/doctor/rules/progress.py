@@ -17,6 +17,7 @@ import numpy as np
 from ..signals import SignalHistory, finite
 
 GAIN = 0.1  # 10% better: more than the probe's noise (healthy plateaus wander by a few %)
+MIN_PROBES = 4  # fewer probes in the window tell nothing: not "improving"
 
 
 def quality_probes(history: SignalHistory, flushes: int) -> tuple[np.ndarray, bool]:
@@ -35,7 +36,7 @@ def improving(history: SignalHistory, flushes: int, off_data: float | None = Non
     if off_data is not None and spreading_on_data(history, flushes, off_data):
         return True
     values, higher = quality_probes(history, flushes)
-    if len(values) < 4:
+    if len(values) < MIN_PROBES:
         return False
     half = len(values) // 2
     early, late = float(np.median(values[:half])), float(np.median(values[half:]))
@@ -64,7 +65,7 @@ def spreading_on_data(history: SignalHistory, flushes: int, off_data: float) -> 
     early = finite(diversity[steps >= start])
     offset_steps, offsets = history.series("samples/offset")
     offsets = finite(offsets[offset_steps >= start])
-    if len(early) < 4 or not len(offsets) or float(np.median(offsets)) >= off_data:
+    if len(early) < MIN_PROBES or not len(offsets) or float(np.median(offsets)) >= off_data:
         return False
     return float(np.median(early[: len(early) // 2])) < SPREAD_BELOW and rising(history, "samples/diversity", flushes)
 
