@@ -116,8 +116,9 @@ def test_seeds_table_puts_calibration_and_held_out_scores_side_by_side(runner):
              make("ring_d_weak", "d_weak", Path("c"), "ring", 1000, findings=[FakeFinding("d_weak", 100)])]
     seed1 = [make("ring_healthy", "healthy", Path("a"), "ring", 1000, findings=[FakeFinding("d_weak", 300)]),
              make("ring_d_weak", "d_weak", Path("c"), "ring", 1000, findings=[FakeFinding("divergence", 200)])]
-    lines = runner.seeds_table({0: seed0, 1: seed1}, {0: {}, 1: {}})
-    assert lines[0] == "| target | calibration (seed 0) | held-out (seed 1) |"
+    lines = runner.seeds_table({0: seed0, 7: seed1}, {0: {}, 7: {}})
+    assert lines[0] == "| target | calibration (seed 0) | held-out (seed 7) |"
+    assert "calibration (seed 2)" in runner.seeds_table({0: seed0, 2: seed1}, {0: {}, 2: {}})[0]  # tuned on since
     assert lines[2].endswith("| 1/1 (100%) | 1/1 (100%) |")  # recall
     assert lines[3].endswith("| 0 of 1 | 1 of 1 (ring_healthy) |")  # false alarms
     assert lines[4].endswith("| 1/1 (100%) | 0/1 (0%) |")  # right kind

@@ -303,10 +303,15 @@ TARGETS = ("recall (failing runs with a warn/error finding) ≥ 95%", "false ala
            f"auto-remedy rescues (final fid ≤ {RESCUE_FACTOR}× the healthy run's) ≥ 2/3")
 
 
+CALIBRATION_SEEDS = (0, 1, 2, 3)  # seeds whose misses some rule change answered: no longer held out (docs/doctor.md)
+
+
 def seeds_table(runs_by_seed: dict[int, list[SuiteRun]], healthy_fid_by_seed: dict[int, dict]) -> list[str]:
-    """The targets with one column per seed: the first is the calibration seed, the others held out."""
+    """The targets with one column per seed: the first is the calibration seed; the others are held out unless a rule
+    was since changed because of their misses (CALIBRATION_SEEDS)."""
     seeds = list(runs_by_seed)
-    names = [f"{'calibration' if i == 0 else 'held-out'} (seed {seed})" for i, seed in enumerate(seeds)]
+    names = [f"{'calibration' if i == 0 or seed in CALIBRATION_SEEDS else 'held-out'} (seed {seed})"
+             for i, seed in enumerate(seeds)]
     columns = [scores(runs_by_seed[seed], healthy_fid_by_seed[seed]) for seed in seeds]
     lines = ["| target | " + " | ".join(names) + " |", "|---" * (len(seeds) + 1) + "|"]
     for row, target in enumerate(TARGETS):
@@ -345,8 +350,8 @@ def markdown(runs: list[SuiteRun], healthy_fid: dict[str, float], remedy: bool,
     held_out = held_out or {}
     if held_out:
         fids = {seed: reference_fids(other) for seed, other in held_out.items()}
-        totals = ["Scores per seed: the rules were tuned on the calibration seed only; the held-out seeds' runs are "
-                  "the same configs trained with another `train.seed` and were diagnosed once the rules were frozen.", "",
+        totals = ["Scores per seed: every seed runs the same configs with its own `train.seed`; the rules were tuned on "
+                  "the calibration seeds, and the held-out seeds were diagnosed only once the rules were frozen.", "",
                   *seeds_table({calibration_seed: runs, **held_out}, {calibration_seed: healthy_fid, **fids})]
     else:
         totals = totals_lines(runs, healthy_fid)
