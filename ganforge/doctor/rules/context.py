@@ -68,3 +68,13 @@ def off_data(history, context: RuleContext, probes: int, threshold: float | None
     values = history.values("samples/offset", probes)
     limit = context.off_data if threshold is None else threshold
     return len(values) >= probes and bool((values >= limit).all())
+
+
+COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY
+
+
+def collapsed_samples(history, probes: int) -> bool:
+    """Median samples/diversity of the last `probes` probes under half the data's: G has collapsed, wherever its
+    samples sit (mode collapse's finding, not divergence's or a weak D's: diverging samples spread out)."""
+    diversity = history.values("samples/diversity", probes)
+    return len(diversity) > 0 and float(np.nanmedian(diversity)) < COLLAPSED_DIVERSITY

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext
+from .context import RuleContext, collapsed_samples
 from .progress import improving
 
 NAME = "d_weak"
@@ -36,7 +36,6 @@ POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points a
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
 HELD_SHARE = 0.8
 FOOLED_ACCURACY = 0.35  # D wrong on most of the batch (chance: 0.5)
-COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY: a fooled D over a collapsed G is a collapse
 
 
 def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
@@ -47,16 +46,18 @@ def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) 
         other = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
     else:
         other = abs(history.values("d/fake", flushes) - 0.5) < CHANCE_BAND
-    n = min(len(real), len(other))
-    return real[-n:] & other[-n:] if n else np.zeros(0, dtype=bool)
+    return both(real, other)
 
 
 def fooled_flags(history: SignalHistory, flushes: int) -> np.ndarray:
     """Per flush: a classifier D is fooled outright, D(G(z)) > 0.5 and wrong on most of the batch."""
-    fake = history.values("d/fake", flushes) > 0.5
-    wrong = history.values("d/accuracy", flushes) <= FOOLED_ACCURACY
-    n = min(len(fake), len(wrong))
-    return fake[-n:] & wrong[-n:] if n else np.zeros(0, dtype=bool)
+    return both(history.values("d/fake", flushes) > 0.5, history.values("d/accuracy", flushes) <= FOOLED_ACCURACY)
+
+
+def both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two per-flush flag series (signals may start at different flushes) ANDed over the flushes both cover."""
+    n = min(len(first), len(second))
+    return first[-n:] & second[-n:] if n else np.zeros(0, dtype=bool)
 
 
 def share(flags: np.ndarray) -> float:
@@ -71,12 +72,6 @@ def no_signal(history: SignalHistory, flushes: int, classifier: bool) -> str | N
     if classifier and share(fooled_flags(history, flushes)) >= HELD_SHARE:
         return "fooled"  # (a Wasserstein critic that ranks fakes above data for a while is one phase of its cycle)
     return None
-
-
-def collapsed(history: SignalHistory, probes: int) -> bool:
-    """Median samples/diversity of the last probes under COLLAPSED_DIVERSITY: mode collapse's finding."""
-    diversity = history.values("samples/diversity", probes)
-    return len(diversity) > 0 and float(np.nanmedian(diversity)) < COLLAPSED_DIVERSITY
 
 
 def poor_samples(history: SignalHistory, probes: int, off_data: float) -> bool:
@@ -98,7 +93,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     how = no_signal(history, window, classifier)
     if how is None or not poor_samples(history, probes, off_data):
         return None
-    if how == "fooled" and collapsed(history, probes):
+    if how == "fooled" and collapsed_samples(history, probes):
         return None  # G chasing round with every z on one point: mode collapse
     if improving(history, window):
         return None  # D at chance while G keeps improving: a slow but healthy run

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext, off_data
+from .context import RuleContext, collapsed_samples, off_data
 
 NAME = "divergence"
 GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healthy runs: 2-10×)
@@ -35,7 +35,6 @@ NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
 NOISE_FLOOR = 3.0  # ...and ≥3
 SATURATION = 0.5  # images: half of all values at |x| > 0.99
 HELD_SHARE = 0.8
-COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY
 DIVERGED_OFFSET = 1.0  # samples further from the data than its points are from each other, on every probe: 2-D
 # samplers that cycle or collapse wander at offsets 0.2-2 (ring_mode_collapse_hinge, seed 3), past 0.3 (off the data)
 # but rarely past 1 three probes running; diverging ones fly off to 10-100 (grid_d_weak, seed 3: 4 → 130)
@@ -135,16 +134,9 @@ def moving_away(history: SignalHistory, probes: int) -> bool:
     return float(np.median(values[half:])) >= OFFSET_GROWTH * float(np.median(values[:half]))
 
 
-def collapsed(history: SignalHistory, probes: int) -> bool:
-    """Median samples/diversity of the last probes under half the data's: a collapsed G wandering off the data
-    is mode collapse's finding, not divergence (diverging samples spread out: diversity ≫ 1)."""
-    diversity = history.values("samples/diversity", probes)
-    return len(diversity) > 0 and float(np.nanmedian(diversity)) < COLLAPSED_DIVERSITY
-
-
 def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> dict:
     found = {}
-    if left_the_data(history, context, probes) and not collapsed(history, probes):
+    if left_the_data(history, context, probes) and not collapsed_samples(history, probes):
         found["samples/offset"] = history.median("samples/offset", probes)
     ratios = history.values("samples/nn_ratio") if context.is_image else np.zeros(0)  # 2-D: too noisy (σ = 0.01)
     if len(ratios) > probes:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..finding import Finding
-from ..signals import SignalHistory, finite
+from ..signals import SignalHistory
 from .context import RuleContext
-from .progress import improving
+from .progress import MIN_PROBES, improving, window_probes
 
 NAME = "oscillation"
 LONG = (3, 4)  # × window: cycles need a long view; 3 windows see them sooner (4 alone put the suite's median
@@ -57,10 +57,8 @@ def collapsed_throughout(history: SignalHistory, flushes: int) -> bool:
     """Three quarters of the window's probes at under a fifth of the data's spread: D and G trading the lead over a
     collapsed G is G hopping from mode to mode, a symptom of the collapse (Goodfellow 2016, §5.1.1; Metz et al. 2016),
     and mode_collapse's finding (ring_mode_collapse_hinge: 75th percentile 0.13 where the cycling runs have 0.5-2)."""
-    start = history.steps[-flushes] if len(history) >= flushes else 0
-    steps, diversity = history.series("samples/diversity")
-    diversity = finite(diversity[steps >= start])
-    return len(diversity) >= 4 and float(np.quantile(diversity, 0.75)) < COLLAPSED
+    diversity = window_probes(history, "samples/diversity", flushes)
+    return len(diversity) >= MIN_PROBES and float(np.quantile(diversity, 0.75)) < COLLAPSED
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:

@@ -20,12 +20,17 @@ GAIN = 0.1  # 10% better: more than the probe's noise (healthy plateaus wander b
 MIN_PROBES = 4  # fewer probes in the window tell nothing: not "improving"
 
 
+def window_probes(history: SignalHistory, name: str, flushes: int) -> np.ndarray:
+    """The finite values of `name` probed in the last `flushes` flushes (every probe so far in a shorter history)."""
+    start = history.steps[-flushes] if len(history) >= flushes else 0
+    steps, values = history.series(name)
+    return finite(values[steps >= start])
+
+
 def quality_probes(history: SignalHistory, flushes: int) -> tuple[np.ndarray, bool]:
     """The quality values probed in the last `flushes` flushes, and whether higher is better."""
     name, higher = ("samples/high_quality", True) if history.has("samples/high_quality") else ("samples/nn_ratio", False)
-    start = history.steps[-flushes] if len(history) >= flushes else 0
-    steps, values = history.series(name)
-    return finite(values[steps >= start]), higher
+    return window_probes(history, name, flushes), higher
 
 
 SPREAD_BELOW = 0.9  # diversity rising counts only while it is still below the data's spread (1)
@@ -47,9 +52,7 @@ def improving(history: SignalHistory, flushes: int, off_data: float | None = Non
 
 def rising(history: SignalHistory, name: str, flushes: int) -> bool:
     """The later half of `name`'s probes in the window at least GAIN above the earlier half."""
-    start = history.steps[-flushes] if len(history) >= flushes else 0
-    steps, values = history.series(name)
-    values = finite(values[steps >= start])
+    values = window_probes(history, name, flushes)
     if len(values) < 2:
         return False
     half = max(1, len(values) // 2)
@@ -60,11 +63,8 @@ def spreading_on_data(history: SignalHistory, flushes: int, off_data: float) -> 
     """samples/diversity rising from below SPREAD_BELOW while the window's median samples/offset is on the data."""
     if not (history.has("samples/diversity") and history.has("samples/offset")):
         return False
-    start = history.steps[-flushes] if len(history) >= flushes else 0
-    steps, diversity = history.series("samples/diversity")
-    early = finite(diversity[steps >= start])
-    offset_steps, offsets = history.series("samples/offset")
-    offsets = finite(offsets[offset_steps >= start])
+    early = window_probes(history, "samples/diversity", flushes)
+    offsets = window_probes(history, "samples/offset", flushes)
     if len(early) < MIN_PROBES or not len(offsets) or float(np.median(offsets)) >= off_data:
         return False
     return float(np.median(early[: len(early) // 2])) < SPREAD_BELOW and rising(history, "samples/diversity", flushes)
@@ -72,7 +72,5 @@ def spreading_on_data(history: SignalHistory, flushes: int, off_data: float) -> 
 
 def probe_median(history: SignalHistory, name: str, flushes: int) -> float:
     """The median of `name`'s finite probe values in the last `flushes` flushes (NaN when none)."""
-    start = history.steps[-flushes] if len(history) >= flushes else 0
-    steps, values = history.series(name)
-    values = finite(values[steps >= start])
+    values = window_probes(history, name, flushes)
     return float(np.median(values)) if len(values) else float("nan")
