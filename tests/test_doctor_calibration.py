@@ -259,3 +259,41 @@ def test_an_unbounded_critics_gradients_growing_as_it_cycles_are_not_exploding()
     growing = lambda f: {"grad/d": 150.0} if f > 30 else {"grad/d": 4.0}  # noqa: E731
     assert "divergence" not in rules_fired(run_doctor(trace(60, growing), ring_config(loss={"name": "wasserstein"})))
     assert "divergence" in rules_fired(run_doctor(trace(60, growing)))  # a classifier D's gradient 37× up has exploded
+
+
+def test_a_d_that_calls_everything_real_is_fooled_outright():
+    # ring_d_weak on seed 4: D(x) 0.64, D(G(z)) 1.00, accuracy 0.5 (right on the real half, wrong on the fakes)
+    everything_real = {"d/real": 0.64, "d/fake": 1.0, "d/accuracy": 0.5, "loss/d": 5.0, "loss/g": 0.01}
+    assert rules_fired(run_doctor(trace(60, lambda f: everything_real, lambda f: FAR_OFF)))[:1] == ["d_weak"]
+    # the same accuracy with the fakes rated below the data (0.6 < 0.9) is a D that still ranks them apart
+    ranking = {**everything_real, "d/real": 0.9, "d/fake": 0.6}
+    assert "d_weak" not in rules_fired(run_doctor(trace(60, lambda f: ranking, lambda f: FAR_OFF)))
+
+
+def test_a_d_winning_against_a_collapsed_g_is_mode_collapse_not_d_overpowering():
+    # grid_mode_collapse on seed 4: D at accuracy 1 over a G whose every sample sits on one mode
+    one_mode = lambda f: {"samples/diversity": 0.02, "samples/near_duplicates": 0.9, "samples/modes": 1.0,  # noqa: E731
+                          "samples/high_quality": 0.9, "samples/offset": 0.02} if f >= 10 else {}
+    fired = rules_fired(run_doctor(trace(60, d_overpowering_trace, one_mode)))
+    assert fired[:1] == ["mode_collapse"] and "d_overpowering" not in fired
+    # the same D over a G spread over every mode but no longer improving: D overpowers it
+    assert rules_fired(run_doctor(trace(60, d_overpowering_trace, lambda f: STALLED_QUALITY)))[:1] == ["d_overpowering"]
+
+
+def test_findings_at_one_step_come_errors_first(monkeypatch):
+    from ganforge.doctor import doctor as doctor_module
+    from ganforge.doctor.finding import Finding
+
+    class Fixed:  # a rule that always reports the same severity
+        def __init__(self, name, severity):
+            self.name, self.severity = name, severity
+
+        def check(self, history, context):
+            return Finding(history.step, self.name, self.severity, "m", {})
+
+    # two real rule names (advice exists for them), the warning checked first
+    monkeypatch.setattr(doctor_module, "RULES", {"d_weak": Fixed("d_weak", "warn"),
+                                                 "divergence": Fixed("divergence", "error")})
+    doctor = doctor_module.Doctor(ring_config())
+    new = doctor.observe(10, {"loss/d": 1.0})
+    assert [(f.rule, f.severity) for f in new] == [("divergence", "error"), ("d_weak", "warn")]

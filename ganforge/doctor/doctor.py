@@ -49,6 +49,7 @@ class Doctor:
                 finding.advice = advice_for(name, self.config)
                 self.active[name] = finding
                 new.append(finding)
+        new.sort(key=lambda finding: -severity_rank(finding.severity))  # at one step, errors before warnings
         self.findings.extend(new)
         return new
 

@@ -12,11 +12,19 @@ run's at its end: on a small dataset a DCGAN's D keeps winning (the quickstart p
 1.00, D(G(z)) 0.09-0.13 from step ~500 on 1,797 digits) while its FD keeps falling (8.1 at step
 250, 6.3 at 750, 4.4 at 1250); G is not starved, the non-saturating loss still gives it
 gradient (grad/g 13-40 there).
+
+On a 2-D mixture, a D that wins against a G whose last window of probes has collapsed (by
+mode_collapse's own test, before its warm-up is over) is rejecting the few modes G makes; the
+collapse is the finding (grid_mode_collapse and ring_mode_collapse on seed 4: d_overpowering at
+steps 200 and 180, beside a mode_collapse error). Not
+on images: a DCGAN's G starts as near-identical blobs (diversity ~0.17), and a D that starves it
+keeps it there, so low diversity under a winning D is the D's doing.
 """
 from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
+from . import mode_collapse
 from .context import RuleContext
 from .progress import MIN_PROBES, improving, probe_median, quality_probes
 
@@ -64,6 +72,8 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
         return None
     if not dominant(history, window) or improving(history, 2 * window, context.off_data):
         return None  # a dominant D whose G still improves (or spreads out on the data) is a DCGAN's normal opening
+    if not context.is_image and mode_collapse.collapsed(history, context, context.probes(window) + 1):
+        return None  # D rejecting the one thing a collapsed 2-D sampler makes: mode_collapse's finding
     if samples_like_the_data(history, window, context):
         return None  # D wins, but G's samples are already as good as a healthy run's: nothing is lost
     long = 3 * window

@@ -16,8 +16,9 @@ about ±0.4 of zero (sigmoid within CHANCE_BAND of 0.5 on real *and* fake). Data
 about unit size, so a critic that separates real from fake by less than that while the samples
 are off the data has next to no slope for G to follow (weight clipping at 0.01 does this).
 
-A classifier D too weak to follow G can also be fooled outright for a whole window: wrong on most
-of the batch with D(G(z)) > 0.5, while G's samples sit far off the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
+A classifier D too weak to follow G can also be fooled outright for a whole window: D(G(z)) > 0.5 and
+either wrong on most of the batch or rating the fakes at least as real as the data (ring_d_weak on seed 4:
+D(x) 0.64, D(G(z)) 1.00, accuracy 0.5, a D that calls everything real), while G's samples sit far off the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
 is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
 """
 from __future__ import annotations
@@ -50,14 +51,22 @@ def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) 
 
 
 def fooled_flags(history: SignalHistory, flushes: int) -> np.ndarray:
-    """Per flush: a classifier D is fooled outright, D(G(z)) > 0.5 and wrong on most of the batch."""
-    return both(history.values("d/fake", flushes) > 0.5, history.values("d/accuracy", flushes) <= FOOLED_ACCURACY)
+    """Per flush: a classifier D is fooled outright, D(G(z)) > 0.5 and either wrong on most of the batch or rating the
+    fakes at least as real as the data (a D that calls everything real: D(x) 0.64, D(G(z)) 1.00, accuracy 0.5)."""
+    fake, real, accuracy = aligned(*(history.values(name, flushes) for name in ("d/fake", "d/real", "d/accuracy")))
+    return (fake > 0.5) & ((accuracy <= FOOLED_ACCURACY) | (fake >= real))
+
+
+def aligned(*series: np.ndarray) -> list[np.ndarray]:
+    """Per-flush series (signals may start at different flushes) cut to the last flushes they all cover."""
+    n = min(len(values) for values in series)
+    return [values[len(values) - n:] for values in series]
 
 
 def both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Two per-flush flag series (signals may start at different flushes) ANDed over the flushes both cover."""
-    n = min(len(first), len(second))
-    return first[-n:] & second[-n:] if n else np.zeros(0, dtype=bool)
+    """Two per-flush flag series ANDed over the flushes both cover."""
+    first, second = aligned(first, second)
+    return first & second
 
 
 def share(flags: np.ndarray) -> float:
