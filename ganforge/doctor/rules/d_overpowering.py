@@ -16,9 +16,9 @@ gradient (grad/g 13-40 there).
 On a 2-D mixture, a D that wins against a G whose last window of probes has collapsed (by
 mode_collapse's own test, before its warm-up is over) is rejecting the few modes G makes; the
 collapse is the finding (grid_mode_collapse and ring_mode_collapse on seed 4: d_overpowering at
-steps 200 and 180, beside a mode_collapse error). Not
-on images: a DCGAN's G starts as near-identical blobs (diversity ~0.17), and a D that starves it
-keeps it there, so low diversity under a winning D is the D's doing.
+steps 200 and 180, beside a mode_collapse error). Not on images: a DCGAN's G starts as
+near-identical blobs (diversity ~0.17), and a D that starves it keeps it there, so low diversity
+under a winning D is the D's doing.
 """
 from __future__ import annotations
 

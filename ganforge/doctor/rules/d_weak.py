@@ -16,10 +16,11 @@ about ±0.4 of zero (sigmoid within CHANCE_BAND of 0.5 on real *and* fake). Data
 about unit size, so a critic that separates real from fake by less than that while the samples
 are off the data has next to no slope for G to follow (weight clipping at 0.01 does this).
 
-A classifier D too weak to follow G can also be fooled outright for a whole window: D(G(z)) > 0.5 and
-either wrong on most of the batch or rating the fakes at least as real as the data (ring_d_weak on seed 4:
-D(x) 0.64, D(G(z)) 1.00, accuracy 0.5, a D that calls everything real), while G's samples sit far off the data (ring_d_weak on seed 3: D(G(z)) 1.00, accuracy 0). Fooled throughout, not by turns (that
-is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
+A classifier D too weak to follow G can also be fooled outright for a whole window, while G's
+samples sit far off the data: D(G(z)) > 0.5 and either wrong on most of the batch (ring_d_weak on
+seed 3: D(G(z)) 1.00, accuracy 0) or rating the fakes at least as real as the data (seed 4: D(x)
+0.64, D(G(z)) 1.00, accuracy 0.5, a D that calls everything real). Fooled throughout, not by turns
+(that is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
 """
 from __future__ import annotations
 
