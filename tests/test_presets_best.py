@@ -67,3 +67,13 @@ def test_ring_best_filters_the_ema_average_not_g_itself():
     assert isinstance(generator, RejectionSampler)
     ema = next(plugin for plugin in state.plugins if type(plugin).__name__ == "EMA")
     assert generator.generator is ema.average
+
+
+def test_grid_best_samples_from_the_islands_of_its_latent_mixture():
+    state = build_state(load_config("grid_best", ["train.steps=1"]))
+    generator = sampling_generator(state)
+    z = generator.sample_latent(2000, generator=torch.Generator().manual_seed(0))
+    centres = generator.centres
+    assert z.shape == (2000, 8) and centres.shape == (100, 8)
+    # z = c_k + 0.1·ε in 8-D: ‖z − c_k‖ ≈ 0.1·√8 ≈ 0.28, while the nearest two centres are > 2 apart
+    assert torch.cdist(z, centres).min(dim=1).values.max() < 0.6

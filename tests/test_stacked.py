@@ -69,6 +69,18 @@ def test_kl_of_known_histograms():
     assert stacked_modes(np.arange(1000))["kl"] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_kl_splits_into_channel_marginals_and_their_dependence():
+    rng = np.random.default_rng(0)
+    # channels drawn independently, channel 0 from (1/2, 1/2, 0, ...): no dependence, so the KL is all per-channel
+    skewed = stacked_modes(100 * rng.integers(0, 2, 200000) + rng.integers(0, 100, 200000))
+    assert skewed["kl_channels"] == pytest.approx(math.log(5), abs=2e-3)  # KL((1/2, 1/2, 0, ...) ‖ U10) = log 5
+    assert skewed["kl"] == pytest.approx(skewed["kl_channels"], abs=2e-3)
+    # the 10 modes 111·d: every channel uniform, so the per-channel part is 0 and the KL (log 100) is all dependence
+    diagonal = stacked_modes(np.repeat(111 * np.arange(10), 30))
+    assert diagonal["kl_channels"] == pytest.approx(0.0, abs=1e-12)
+    assert diagonal["kl"] == pytest.approx(math.log(100))
+
+
 def test_mode_ids_classify_each_channel(stacked):
     classifier = build_extractor("digits_classifier", stacked)
     x, y = stacked.batch(0, 200, seed=0)

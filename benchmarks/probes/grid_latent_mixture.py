@@ -32,11 +32,16 @@ def flow(spec):  # one plugin as a YAML flow mapping
 
 def overrides(args, seed):
     plugins = read_yaml("grid_best")[0]["plugins"]
+    if args.steps:  # the preset's lr_decay covers the second half of its steps: so it does of these
+        plugins = [{**p, "start_step": args.steps // 2, "end_step": args.steps} if p["name"] == "lr_decay" else p
+                   for p in plugins]
     if args.components:
         plugins = [{"name": "latent_mixture", "components": args.components, "spread": args.spread}, *plugins]
     if args.generators:
         plugins = [{"name": "multi_generator", "generators": args.generators, "diversity": args.diversity}, *plugins]
     extra = [f"z_dim={args.z_dim}"] if args.z_dim else []
+    extra += [f"generator.width={args.g_width}"] if args.g_width else []
+    extra += [f"discriminator.width={args.d_width}"] if args.d_width else []
     return [*mc.overrides_for("best", seed, args.steps), *extra, "plugins=[" + ", ".join(map(flow, plugins)) + "]"]
 
 
@@ -44,7 +49,8 @@ def run(args, seed):
     config = load_config("grid_best", overrides(args, seed))
     last = config.train.steps
     config = load_config("grid_best", [*overrides(args, seed), f"train.checkpoint_every={last}", f"train.sample_every={last}"])
-    name = f"K{args.components}-s{args.spread}-z{config.z_dim}-g{args.generators}-seed{seed}-steps{last}"
+    name = (f"K{args.components}-s{args.spread}-z{config.z_dim}-g{args.generators}-gw{config.generator.width}"
+            f"-dw{config.discriminator.width}-seed{seed}-steps{last}")
     def train_and_score():
         shutil.rmtree(CACHE / "runs" / name, ignore_errors=True)  # a run stopped part-way: start it again
         return mc.run_once(config, CACHE / "runs" / name)
@@ -59,6 +65,8 @@ def main():
     parser.add_argument("--z-dim", type=int, default=8, help="z_dim (0: the preset's)")
     parser.add_argument("--generators", type=int, default=0, help="add multi_generator with k generators (0: none)")
     parser.add_argument("--diversity", type=float, default=0.5, help="multi_generator's β")
+    parser.add_argument("--g-width", type=int, default=0, help="G's width (0: the preset's)")
+    parser.add_argument("--d-width", type=int, default=0, help="D's width (0: the preset's)")
     parser.add_argument("--steps", type=int, default=None, help="override train.steps")
     args = parser.parse_args()
     torch.set_num_threads(1)

@@ -5,6 +5,13 @@ Each channel of a generated sample is classified by the base dataset's classifie
 modes hit at least once and KL(p̂ ‖ uniform) = Σ_k p̂_k log(K p̂_k) (0·log 0 = 0) of the mode
 histogram p̂: 0 for perfect balance, log K for collapse onto a single mode, and
 log K − H(p̂) in general (H the entropy in nats).
+
+The KL splits into two parts that point at different faults (with U uniform over each channel's C
+classes, p̂_c the channel's class shares):
+    KL(p̂ ‖ U³) = Σ_c KL(p̂_c ‖ U)  +  [Σ_c H(p̂_c) − H(p̂)]
+"kl_channels" is the first part: some classes are made too often in a channel (G draws a class
+badly, or the classifier reads its images as another class). The rest is the total correlation,
+≥ 0: the channels' classes are not drawn independently (G couples them, or drops combinations).
 """
 from __future__ import annotations
 
@@ -28,12 +35,21 @@ def stacked_mode_histogram(samples: torch.Tensor, classifier) -> np.ndarray:
     return ids.numpy()
 
 
-def stacked_modes(ids, num_modes: int = 1000) -> dict[str, float]:
-    """{"modes": modes with ≥1 sample, "kl": KL(p̂ ‖ uniform over num_modes)} of the mode ids."""
-    counts = np.bincount(np.asarray(ids, dtype=np.int64), minlength=num_modes)
+def kl_to_uniform(counts: np.ndarray) -> float:
+    """KL(p̂ ‖ uniform over len(counts)) of a histogram, 0·log 0 = 0."""
     share = counts / counts.sum()
     hit = share > 0
-    return {"modes": int(hit.sum()), "kl": float((share[hit] * np.log(share[hit] * num_modes)).sum())}
+    return float((share[hit] * np.log(share[hit] * len(counts))).sum())
+
+
+def stacked_modes(ids, num_modes: int = 1000) -> dict[str, float]:
+    """Modes with ≥1 sample, KL(p̂ ‖ uniform over num_modes) of the mode ids, and the KL's per-channel part."""
+    counts = np.bincount(np.asarray(ids, dtype=np.int64), minlength=num_modes)
+    classes = round(num_modes ** (1 / STACKED_CHANNELS))
+    per_channel = counts.reshape((classes,) * STACKED_CHANNELS)  # axis c: channel c's class (ids are base-C numbers)
+    marginals = [per_channel.sum(axis=tuple(a for a in range(STACKED_CHANNELS) if a != c)) for c in range(STACKED_CHANNELS)]
+    return {"modes": int((counts > 0).sum()), "kl": kl_to_uniform(counts),
+            "kl_channels": sum(kl_to_uniform(m) for m in marginals)}
 
 
 @METRICS.register("stacked_modes")
