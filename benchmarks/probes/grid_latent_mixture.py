@@ -31,7 +31,7 @@ def flow(spec):  # one plugin as a YAML flow mapping
 
 
 def overrides(args, seed):
-    plugins = read_yaml("grid_best")[0]["plugins"]
+    plugins = [p for p in read_yaml("grid_best")[0]["plugins"] if p["name"] != "latent_mixture"]  # the preset has one now
     if args.steps:  # the preset's lr_decay covers the second half of its steps: so it does of these
         plugins = [{**p, "start_step": args.steps // 2, "end_step": args.steps} if p["name"] == "lr_decay" else p
                    for p in plugins]
