@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for `import ganforge` without installing
 from cached_runs import cached_result, train_to_end  # noqa: E402
-from report import machine, write_section  # noqa: E402
+from report import counts_by_name, machine, write_section  # noqa: E402
 
 from ganforge.config import load_config  # noqa: E402
 from ganforge.metrics.evaluate import evaluate  # noqa: E402
@@ -214,13 +214,13 @@ def generator_without_rejection(state, config):
     return generator
 
 
-def variant_rows(variant: str, results: list[dict], total_modes: int) -> list[str]:
-    """The variant's row; with rejection sampling, labelled so, and a second row: the same runs' generator alone."""
+def variant_rows(label: str, results: list[dict], total_modes: int) -> list[str]:
+    """The runs' row; with rejection sampling, labelled so, and a second row: the same runs' generator alone."""
     if not all(WITHOUT_REJECTION in r for r in results):
-        return [table_row(f"`{variant}`", results, total_modes)]
+        return [table_row(label, results, total_modes)]
     alone = [{**r[WITHOUT_REJECTION], "cpu_seconds": r["cpu_seconds"]} for r in results]
-    return [table_row(f"`{variant}`, with rejection sampling", results, total_modes),
-            table_row(f"`{variant}`, same runs, G alone (no rejection sampling)", alone, total_modes)]
+    return [table_row(f"{label}, with rejection sampling", results, total_modes),
+            table_row(f"{label}, same runs, G alone (no rejection sampling)", alone, total_modes)]
 
 
 def table_row(label: str, results: list[dict], total_modes: int) -> str:
@@ -240,8 +240,7 @@ def held_out_rows(dataset: str, results: dict, seeds: int, held_out: int) -> lis
     if not held_out:
         return []
     runs = [results[dataset, "best", seed] for seed in range(seeds, seeds + held_out)]
-    rows = variant_rows("best", runs, MODES[dataset])
-    return [row.replace("| `best`", f"| `best`, held-out seeds {seeds}-{seeds + held_out - 1}", 1) for row in rows]
+    return variant_rows(f"`best`, held-out seeds {seeds}-{seeds + held_out - 1}", runs, MODES[dataset])
 
 
 def dataset_section(dataset: str, variants: list[str], results: dict, seeds: int, held_out: int = 0) -> list[str]:
@@ -255,7 +254,7 @@ def dataset_section(dataset: str, variants: list[str], results: dict, seeds: int
         "mean high-quality | mean reverse KL | CPU-minutes per run |",
         "|---|---|---|---|---|---|---|",
         *[row for variant in variants
-          for row in variant_rows(variant, [results[dataset, variant, seed] for seed in range(seeds)], total)],
+          for row in variant_rows(f"`{variant}`", [results[dataset, variant, seed] for seed in range(seeds)], total)],
         *held_out_rows(dataset, results, seeds, held_out),
         "",
         *(tried if "best" in variants else []),
@@ -278,17 +277,6 @@ def describe_variants(datasets: list[str], variants: list[str]) -> list[str]:
     return lines
 
 
-def parse_held_out(specs: list[str], datasets: list[str], parser) -> dict[str, int]:
-    """{"grid": 5} from ["grid:5"]; a malformed spec or one for a dataset not run is a usage error."""
-    held_out = {}
-    for spec in specs:
-        dataset, _, count = spec.partition(":")
-        if dataset not in datasets or not count.isdigit():
-            parser.error(f"--held-out {spec!r}: expected DATASET:K with DATASET among {', '.join(datasets)}, e.g. grid:5")
-        held_out[dataset] = int(count)
-    return held_out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", choices=("ring", "grid", "both"), default="both")
@@ -305,7 +293,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     datasets = ["ring", "grid"] if args.dataset == "both" else [args.dataset]
-    held_out = parse_held_out(args.held_out, datasets, parser)
+    held_out = counts_by_name(args.held_out, datasets, "--held-out", parser)
     import torch
 
     torch.set_num_threads(1)

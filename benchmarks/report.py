@@ -24,3 +24,14 @@ def write_section(key: str, markdown: str) -> None:
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
     BENCHMARKS_MD.write_text(text)
+
+
+def counts_by_name(specs: list[str], names: list[str], option: str, parser) -> dict[str, int]:
+    """{"grid": 5} from ["grid:5"] for a repeatable NAME:K option; a bad spec is a usage error naming the option."""
+    counts = {}
+    for spec in specs:
+        name, _, count = spec.partition(":")
+        if name not in names or not count.isdigit() or int(count) < 1:
+            parser.error(f"{option} {spec!r}: expected NAME:K with NAME among {', '.join(names)} and K ≥ 1")
+        counts[name] = int(count)
+    return counts
