@@ -35,3 +35,16 @@ def counts_by_name(specs: list[str], names: list[str], option: str, parser) -> d
             parser.error(f"{option} {spec!r}: expected NAME:K with NAME among {', '.join(names)} and K ≥ 1")
         counts[name] = int(count)
     return counts
+
+
+def seed_ranges_by_name(specs: list[str], names: list[str], option: str, parser) -> dict[str, range]:
+    """{"grid": range(15, 25)} from ["grid:15-24"] for a repeatable NAME:FIRST-LAST option; a bad spec is a usage error."""
+    ranges = {}
+    for spec in specs:
+        name, _, seeds = spec.partition(":")
+        first, _, last = seeds.partition("-")
+        if name not in names or not first.isdigit() or not last.isdigit() or int(last) < int(first):
+            parser.error(f"{option} {spec!r}: expected NAME:FIRST-LAST with NAME among {', '.join(names)} "
+                         "and seeds FIRST ≤ LAST, e.g. grid:15-24")
+        ranges[name] = range(int(first), int(last) + 1)
+    return ranges

@@ -35,6 +35,8 @@ def overrides(args, seed):
     if args.steps:  # the preset's lr_decay covers the second half of its steps: so it does of these
         plugins = [{**p, "start_step": args.steps // 2, "end_step": args.steps} if p["name"] == "lr_decay" else p
                    for p in plugins]
+    if args.r1_gamma is not None:
+        plugins = [{**p, "gamma": args.r1_gamma} if p["name"] == "r1" else p for p in plugins]
     if args.components:
         plugins = [{"name": "latent_mixture", "components": args.components, "spread": args.spread}, *plugins]
     if args.generators:
@@ -50,7 +52,7 @@ def run(args, seed):
     last = config.train.steps
     config = load_config("grid_best", [*overrides(args, seed), f"train.checkpoint_every={last}", f"train.sample_every={last}"])
     name = (f"K{args.components}-s{args.spread}-z{config.z_dim}-g{args.generators}-gw{config.generator.width}"
-            f"-dw{config.discriminator.width}-seed{seed}-steps{last}")
+            f"-dw{config.discriminator.width}{'' if args.r1_gamma is None else f'-r1g{args.r1_gamma}'}-seed{seed}-steps{last}")
     def train_and_score():
         shutil.rmtree(CACHE / "runs" / name, ignore_errors=True)  # a run stopped part-way: start it again
         return mc.run_once(config, CACHE / "runs" / name)
@@ -67,6 +69,7 @@ def main():
     parser.add_argument("--diversity", type=float, default=0.5, help="multi_generator's β")
     parser.add_argument("--g-width", type=int, default=0, help="G's width (0: the preset's)")
     parser.add_argument("--d-width", type=int, default=0, help="D's width (0: the preset's)")
+    parser.add_argument("--r1-gamma", type=float, default=None, help="r1's γ (default: the preset's)")
     parser.add_argument("--steps", type=int, default=None, help="override train.steps")
     args = parser.parse_args()
     torch.set_num_threads(1)
