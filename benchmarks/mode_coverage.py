@@ -153,7 +153,7 @@ LATENT_MIXTURE_TRIED = [
     "What was wrong with session 7's weak runs (benchmarks/probes/grid_islands.py, 400 draws per island): the",
     "100 islands were shared out unevenly, 2 to 6 per mode where 4 is even (seed 7: 4 modes uneven, seed 8: 9),",
     "and the islands a crowded mode had too many of sat 0.1-0.3 off its centre (offsets of 2-6σ).",
-    "By the end D scores every island alike (mean logits within ±0.04, uncorrelated with their quality), so",
+    "By the end D scores every island alike (mean logits within ±0.04, correlation with their quality ≈ 0.1), so",
     "nothing moves them back. With R1 10× weaker (γ 0.01) the islands end up evenly shared: on seeds 5, 7, 8 and 9",
     "every mode got exactly 4. Over today's 25 runs, 19 have every mode at exactly 4 islands and score 98.7-99.9%;",
     "the 6 uneven ones (seeds 2, 3, 6, 16, 20, 22: 2 to 6 modes off 4) score 92.7-98.8%, the two weak runs",
