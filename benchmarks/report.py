@@ -26,25 +26,35 @@ def write_section(key: str, markdown: str) -> None:
     BENCHMARKS_MD.write_text(text)
 
 
+def _values_by_name(specs: list[str], names: list[str], option: str, parser, parse, expected: str) -> dict:
+    """{name: parse(value)} from NAME:VALUE specs; parse returns None for a bad value: a usage error naming the option."""
+    values = {}
+    for spec in specs:
+        name, _, text = spec.partition(":")
+        value = parse(text) if name in names else None
+        if value is None:
+            parser.error(f"{option} {spec!r}: expected {expected}; NAME is one of {', '.join(names)}")
+        values[name] = value
+    return values
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
+def _seed_range(text: str) -> range | None:
+    first, _, last = text.partition("-")
+    if not (first.isdigit() and last.isdigit()) or int(last) < int(first):
+        return None
+    return range(int(first), int(last) + 1)
+
+
 def counts_by_name(specs: list[str], names: list[str], option: str, parser) -> dict[str, int]:
     """{"grid": 5} from ["grid:5"] for a repeatable NAME:K option; a bad spec is a usage error naming the option."""
-    counts = {}
-    for spec in specs:
-        name, _, count = spec.partition(":")
-        if name not in names or not count.isdigit() or int(count) < 1:
-            parser.error(f"{option} {spec!r}: expected NAME:K with NAME among {', '.join(names)} and K ≥ 1")
-        counts[name] = int(count)
-    return counts
+    return _values_by_name(specs, names, option, parser, _count, "NAME:K with K ≥ 1")
 
 
 def seed_ranges_by_name(specs: list[str], names: list[str], option: str, parser) -> dict[str, range]:
     """{"grid": range(15, 25)} from ["grid:15-24"] for a repeatable NAME:FIRST-LAST option; a bad spec is a usage error."""
-    ranges = {}
-    for spec in specs:
-        name, _, seeds = spec.partition(":")
-        first, _, last = seeds.partition("-")
-        if name not in names or not first.isdigit() or not last.isdigit() or int(last) < int(first):
-            parser.error(f"{option} {spec!r}: expected NAME:FIRST-LAST with NAME among {', '.join(names)} "
-                         "and seeds FIRST ≤ LAST, e.g. grid:15-24")
-        ranges[name] = range(int(first), int(last) + 1)
-    return ranges
+    return _values_by_name(specs, names, option, parser, _seed_range,
+                           "NAME:FIRST-LAST with seeds FIRST ≤ LAST (e.g. grid:15-24)")

@@ -157,7 +157,7 @@ def markdown(results: list[dict], windows: int, steps: int, warmup: int, clock_n
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("presets", nargs="*", default=list(PRESETS))
-    parser.add_argument("--windows", type=int, default=21, help="timed windows per loop (more: a steadier median; 11 gave +6% on a loaded machine, 21 +1.7%)")
+    parser.add_argument("--windows", type=int, default=21, help="timed windows per loop (more: a steadier median)")
     parser.add_argument("--steps", type=int, default=15, help="steps per timed window")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time or wall time")

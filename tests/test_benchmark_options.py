@@ -23,7 +23,7 @@ def test_bad_seed_range_is_a_usage_error_naming_the_option(spec, capsys):
     with pytest.raises(SystemExit):
         seed_ranges_by_name([spec], ["ring", "grid"], "--held-out", parser())
     error = capsys.readouterr().err
-    assert "--held-out" in error and repr(spec) in error and "FIRST-LAST" in error
+    assert "--held-out" in error and repr(spec) in error and "FIRST-LAST" in error and "one of ring, grid" in error
 
 
 def test_counts_by_name():
