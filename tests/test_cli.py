@@ -95,7 +95,29 @@ def test_setup_error_leaves_no_empty_run_directory(tmp_path, ring_yaml, capsys):
                  "--runs-root", str(root), "--quiet"])
     assert code == 2
     assert "has no effect with loss 'hinge'" in capsys.readouterr().err
-    assert list(root.iterdir()) == []
+    assert not root.exists()  # made by this invocation, so removed with the run folder inside it
+
+
+def test_a_failed_train_keeps_the_users_own_folder_and_files(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "draft.tmp").write_text("notes")
+    code = main(["train", "ring", "data.name=array", f"data.path={tmp_path / 'missing.npy'}",
+                 "--run-dir", str(mine), "--quiet"])
+    assert code == 2
+    assert "missing.npy" in capsys.readouterr().err
+    assert sorted(p.name for p in mine.iterdir()) == ["draft.tmp"]  # what ganforge made is gone, the user's file is not
+    assert (mine / "draft.tmp").read_text() == "notes"
+
+
+def test_a_failed_train_keeps_an_empty_folder_the_user_made(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert main(["train", "ring", "data.name=array", "data.path=missing.npy", "--run-dir", str(mine), "--quiet"]) == 2
+    assert mine.is_dir() and list(mine.iterdir()) == []
+    nested = tmp_path / "a" / "b"
+    assert main(["train", "ring", "data.name=array", "data.path=missing.npy", "--run-dir", str(nested), "--quiet"]) == 2
+    assert not (tmp_path / "a").exists()  # every level was made by that invocation
 
 
 def test_train_without_a_config_runs_the_quickstart_preset(capsys):

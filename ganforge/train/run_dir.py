@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,6 +15,8 @@ class RunDir:
         self.stats = self.path / "stats.jsonl"
         self.samples = self.path / "samples"
         self.checkpoints = self.path / "checkpoints"
+        self.created: tuple[Path, ...] = ()  # the folders `create` made in this invocation, outermost first
+        self.config_existed = True  # False when `create` found no config.yaml, so this invocation writes it
 
     @classmethod
     def create(cls, root: Path | str = "runs", name: str = "run", path: Path | str | None = None) -> "RunDir":
@@ -23,18 +24,36 @@ class RunDir:
         target = Path(path) if path is not None else Path(root) / f"{_next_index(Path(root)):05d}-{_slug(name)}"
         if target.exists() and not _holds_nothing(target):
             raise GanforgeError(f"{target}: run directory exists and is not empty; use `ganforge resume {target}` or another --run-dir")
+        created = [folder for folder in (*reversed(target.parents), target, target / "samples", target / "checkpoints")
+                   if not folder.exists()]
         try:
-            for folder in (target, target / "samples", target / "checkpoints"):
-                folder.mkdir(parents=True, exist_ok=True)
+            for folder in created:
+                folder.mkdir()
         except OSError as error:
             raise GanforgeError(f"{target}: cannot create run directory ({error.strerror})") from None
-        return cls(target)
+        run = cls(target)
+        run.config_existed = run.config.exists()
+        run.created = tuple(created)
+        return run
 
     def remove_if_unused(self) -> None:
-        """Delete this directory if training never wrote a checkpoint, stats, samples or events (guard.py) into it."""
-        written = [p for p in (self.checkpoints, self.samples) if p.is_dir() and any(p.iterdir())]
-        if not written and not self.stats.exists() and not (self.path / "events.jsonl").exists():
-            shutil.rmtree(self.path, ignore_errors=True)
+        """Undo `create` after a failed start: only what this invocation made, and only while nothing else is there.
+
+        The config file goes if this invocation wrote it and training never wrote a checkpoint, stats, samples or
+        events (guard.py); then each folder `create` made is removed if it is empty. A file or folder the user put
+        there is never touched, so a folder that holds anything of theirs survives with its content.
+        """
+        if self.stats.exists() or (self.path / "events.jsonl").exists():
+            return
+        if any(folder.is_dir() and any(folder.iterdir()) for folder in (self.checkpoints, self.samples)):
+            return
+        if not self.config_existed:
+            self.config.unlink(missing_ok=True)
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()  # fails, and so keeps the folder, when anything is inside
+            except OSError:
+                return
 
     def check_writable(self) -> None:
         """Fail with the OS's reason if a file cannot be created in the run directory or its subfolders."""
