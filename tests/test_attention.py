@@ -10,7 +10,7 @@ from ganforge.train.state import build_state
 from ganforge.train.step import discriminator_step, generator_step
 from tests.conftest import tiny_digits_raw
 
-CONV_NETS = ["dcgan", "resnet"]
+CONV_NETS = ["dcgan", "resnet", "modern"]
 
 
 def test_with_gamma_zero_the_layer_is_the_identity():

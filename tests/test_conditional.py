@@ -19,8 +19,8 @@ from ganforge.train.stats import read_stats
 from ganforge.train.step import discriminator_step, generator_step
 from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
-NETS = ["mlp", "dcgan", "resnet"]
-SMALL = {"dcgan": {"width": 4}, "resnet": {"width": 4}, "mlp": {"width": 8, "depth": 2}}
+NETS = ["mlp", "dcgan", "resnet", "modern"]
+SMALL = {"dcgan": {"width": 4}, "resnet": {"width": 4}, "modern": {"width": 4}, "mlp": {"width": 8, "depth": 2}}
 K = 5
 
 

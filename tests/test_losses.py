@@ -94,7 +94,20 @@ def test_relativistic_average_values():
 
 # --- contracts for every loss ----------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["wasserstein", "hinge"])
+def test_rpgan_values():
+    # pairs (2, −0.5) and (−1, 1.5): gaps D(x) − D(G(z)) of 2.5 and −2.5
+    softplus = lambda t: math.log(1 + math.exp(t))  # noqa: E731
+    assert_close(d_loss("rpgan"), [softplus(-2.5), softplus(2.5)])  # −log σ(gap)
+    assert_close(g_loss("rpgan"), [softplus(2.5), softplus(-2.5)])  # −log σ(−gap)
+    assert_close(d_loss("rpgan"), [0.0788897, 2.5788897])  # log(1 + e^−2.5), and 2.5 more
+
+
+def test_rpgan_ignores_a_shift_of_every_logit():
+    shifted = d_loss("rpgan", real=[r + 7 for r in REAL], fake=[f + 7 for f in FAKE])
+    assert_close(shifted, d_loss("rpgan"))
+
+
+@pytest.mark.parametrize("name", ["wasserstein", "hinge", "rpgan"])
 def test_targetless_losses_ignore_targets(name):
     assert build(name).uses_targets is False
     assert d_loss(name, real_target=0.7, fake_target=0.3) == d_loss(name)
@@ -107,11 +120,12 @@ def test_target_losses_use_targets(name):
     assert d_loss(name, fake_target=0.1) != d_loss(name)
 
 
-def test_only_relativistic_needs_real_logits_for_generator():
+def test_only_relativistic_losses_need_real_logits_for_generator():
     needs = {name for name in LOSSES.names() if build(name).g_needs_real_logits}
-    assert needs == {"relativistic"}
-    with pytest.raises(ValueError, match="real_logits"):
-        build("relativistic").g_loss(torch.tensor(FAKE))
+    assert needs == {"relativistic", "rpgan"}
+    for name in needs:
+        with pytest.raises(ValueError, match="real_logits"):
+            build(name).g_loss(torch.tensor(FAKE))
 
 
 @pytest.mark.parametrize("name", LOSSES.names())

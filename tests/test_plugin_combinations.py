@@ -20,7 +20,7 @@ from ganforge.train.stats import StatsBus, use_bus
 from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
 MIXES = 300  # ~20 s on one core; 3 seeds of 300 found the two start-up checks this file guards (replay, acgan after pacgan)
-LOSSES = ["nonsaturating", "minimax", "lsgan", "wasserstein", "hinge", "relativistic"]
+LOSSES = ["nonsaturating", "minimax", "lsgan", "wasserstein", "hinge", "relativistic", "rpgan"]
 
 
 def setup_for(kind: str) -> dict:

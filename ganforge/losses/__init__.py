@@ -11,4 +11,4 @@ from ..registry import Registry
 
 LOSSES = Registry("loss")
 
-from . import minimax, nonsaturating, lsgan, wasserstein, hinge, relativistic  # noqa: E402,F401  (register)
+from . import minimax, nonsaturating, lsgan, wasserstein, hinge, relativistic, rpgan  # noqa: E402,F401  (register)

@@ -12,4 +12,4 @@ from ..registry import Registry
 GENERATORS = Registry("generator", injected=("z_dim", "data_shape", "num_classes"))
 DISCRIMINATORS = Registry("discriminator", injected=("data_shape", "num_classes"))
 
-from . import mlp, dcgan, resnet  # noqa: E402,F401  (register)
+from . import mlp, dcgan, resnet, modern  # noqa: E402,F401  (register)

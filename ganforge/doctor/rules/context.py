@@ -15,7 +15,9 @@ import numpy as np
 OFF_DATA_IMAGES = 1.0
 OFF_DATA_POINTS = 0.3
 
-CLASSIFIER_LOSSES = ("minimax", "nonsaturating", "hinge")  # D's logit sign is a real/fake decision at 0
+# D's logit sign is a real/fake decision at 0. Not for the critics: wasserstein (unbounded scores), relativistic
+# and rpgan (only differences of logits enter the loss, so a logit's sign or size carries no decision).
+CLASSIFIER_LOSSES = ("minimax", "nonsaturating", "hinge")
 BCE_LOSSES = ("minimax", "nonsaturating")  # D's loss is BCE(real) + BCE(fake): log 4 ≈ 1.386 at chance
 
 
