@@ -1,0 +1,294 @@
+"""Presets against a hand-written PyTorch DCGAN at equal process CPU time, on Fashion-MNIST.
+
+    OMP_NUM_THREADS=1 python benchmarks/equal_compute.py                     # every arm, 300/600/1200 CPU-s, seed 0
+    python benchmarks/equal_compute.py --arms hand,fashion_best --budgets 300 --seeds 1 --no-write
+
+Each arm trains in a process of its own with one torch thread and is stopped by process CPU time
+(`time.process_time`, not wall clock), so what the other core does barely matters. At each budget
+the generator that samples (the EMA copy where a preset keeps one) is copied; after the last budget
+training stops and each copy draws 10,000 samples, compared with the 10,000 test images in the
+feature space of the shipped `fashion_classifier`: FD, KID, precision and recall (k = 3). Evaluation
+is not counted in the budget.
+
+The hand loop is written out below as a newcomer writes it from the PyTorch DCGAN tutorial, sized for
+28×28: G z(100) → 256@7² → 128@14² → 64@28² transposed convs with batch norm and ReLU, a 3×3 conv to
+the image and tanh; D its mirror with LeakyReLU 0.2 and batch norm; non-saturating loss, Adam 2e-4,
+β₁ 0.5, batch 64. Its samples are scored both in train mode (batch statistics, batches of 64, as the
+tutorial draws them) and in eval mode (running statistics), and the better of the two is kept. The
+presets run through `ganforge.train.loop.train` as `ganforge train` runs them: sample grids,
+checkpoints, the report and the live doctor are part of the CPU they spend.
+
+Tuning and held-out material (fixed before any preset was tuned): settings are chosen on training
+seed 0; seeds 1 and 2 are held out and run once, after the presets are frozen (`--seeds 1,2`).
+Writes the "equal-compute" section of docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from report import machine, write_section  # noqa: E402
+
+ARMS = ("hand", "fashion_dcgan", "fashion_best")
+BUDGETS = (300, 600, 1200)
+N_SAMPLES = 10_000
+TUNING_SEEDS = (0,)
+HELD_OUT_SEEDS = (1, 2)
+
+
+class BudgetSpent(Exception):
+    """Raised inside training once the last CPU budget is used."""
+
+
+class Snapshots:
+    """Copies of the sampling generator taken when process CPU time crosses each budget."""
+
+    def __init__(self, budgets: list[float]):
+        self.budgets, self.copies, self.steps = sorted(budgets), {}, {}
+        self.started = time.process_time()
+
+    def spent(self) -> float:
+        return time.process_time() - self.started
+
+    def tick(self, generator: nn.Module, step: int) -> None:
+        """Copy `generator` for every budget just crossed; BudgetSpent after the last one."""
+        for budget in self.budgets:
+            if budget not in self.copies and self.spent() >= budget:
+                self.copies[budget], self.steps[budget] = copy.deepcopy(generator).cpu(), step
+        if len(self.copies) == len(self.budgets):
+            raise BudgetSpent
+
+
+# --- the hand-written DCGAN ---------------------------------------------------------------------
+
+def hand_generator(z_dim: int = 100) -> nn.Module:
+    return nn.Sequential(
+        nn.ConvTranspose2d(z_dim, 256, 7, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),  # 7×7
+        nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),  # 14×14
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),  # 28×28
+        nn.Conv2d(64, 1, 3, 1, 1, bias=False), nn.Tanh())
+
+
+def hand_discriminator() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, True),  # 28×28
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),  # 14×14
+        nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2, True),  # 7×7
+        nn.Conv2d(256, 1, 7, 1, 0, bias=False), nn.Flatten())
+
+
+def tutorial_init(module: nn.Module) -> None:
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class HandGenerator(nn.Module):
+    """The hand loop's G behind the interface the evaluation uses: z [N, 100] → images [N, 1, 28, 28]."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net, self.z_dim = net, 100
+
+    def forward(self, z: torch.Tensor, labels=None) -> torch.Tensor:
+        return self.net(z[:, :, None, None])
+
+
+def train_hand(snapshots: Snapshots, seed: int) -> None:
+    from ganforge.data import DATA
+
+    torch.manual_seed(seed)
+    images = DATA.build({"name": "fashion_mnist"}).samples  # uint8 (60000, 1, 28, 28)
+    G, D = hand_generator(), hand_discriminator()
+    G.apply(tutorial_init)
+    D.apply(tutorial_init)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    criterion, step = nn.BCEWithLogitsLoss(), 0
+    ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
+    while True:
+        for rows in torch.randperm(len(images)).split(64):
+            if len(rows) < 64:
+                continue
+            real = images[rows].float() / 127.5 - 1
+            fake = G(torch.randn(64, 100, 1, 1))
+            opt_d.zero_grad()
+            (criterion(D(real), ones) + criterion(D(fake.detach()), zeros)).backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            criterion(D(fake), ones).backward()
+            opt_g.step()
+            step += 1
+            snapshots.tick(HandGenerator(G), step)
+
+
+# --- the presets, through ganforge's own loop ------------------------------------------------------
+
+def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path) -> None:
+    from ganforge.config import load_config
+    from ganforge.sampling import sampling_generator
+    from ganforge.train import loop
+    from ganforge.train.run_dir import RunDir
+    from ganforge.train.step import generator_step
+
+    def step_then_tick(state, real, labels):
+        generator_step(state, real, labels)
+        snapshots.tick(sampling_generator(state), state.step + 1)
+
+    config = load_config(name, [f"train.seed={seed}", "train.steps=100000000"])
+    loop.generator_step = step_then_tick  # the loop's own G step, then a look at the CPU clock
+    loop.train(config, RunDir.create(path=workdir / name), quiet=True)
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+def generated(generator: nn.Module, train_mode: bool, seed: int) -> torch.Tensor:
+    rng = torch.Generator().manual_seed(10_000 + seed)
+    z = torch.randn(N_SAMPLES, 100, generator=rng) if isinstance(generator, HandGenerator) else \
+        generator.sample_latent(N_SAMPLES, generator=rng)  # the preset's own prior
+    generator.train(train_mode)
+    with torch.no_grad():
+        return torch.cat([generator(part).float() for part in z.split(64)]).clamp(-1, 1)
+
+
+def scores(generator: nn.Module, seed: int, real_features, extractor) -> dict:
+    from ganforge.metrics.fid import feature_statistics, frechet_distance
+    from ganforge.metrics.kid import kernel_inception_distance
+    from ganforge.metrics.prdc import precision_recall_density_coverage
+
+    best = None
+    for train_mode in ((True, False) if isinstance(generator, HandGenerator) else (False,)):
+        fake = extractor.features(generated(generator, train_mode, seed)).double().numpy()
+        fd = frechet_distance(*feature_statistics(real_features), *feature_statistics(fake))
+        if best is None or fd < best["fd"]:
+            best = {"fd": fd, "mode": "train" if train_mode else "eval", "fake": fake}
+    fake = best.pop("fake")
+    best.update(kernel_inception_distance(real_features, fake, subsets=50))
+    prdc = precision_recall_density_coverage(real_features, fake)
+    best.update(precision=prdc["precision"], recall=prdc["recall"])
+    return best
+
+
+def evaluate_snapshots(snapshots: Snapshots, seed: int) -> dict:
+    from ganforge.data import DATA
+    from ganforge.metrics.extractors import build_extractor
+    from ganforge.metrics.real_data import real_samples
+
+    test = DATA.build({"name": "fashion_mnist", "split": "test"})
+    extractor = build_extractor("fashion_classifier", test)
+    real_features = extractor.features(real_samples(test, N_SAMPLES, 0)).double().numpy()
+    return {str(budget): {"steps": snapshots.steps[budget], **scores(generator, seed, real_features, extractor)}
+            for budget, generator in snapshots.copies.items()}
+
+
+def run_arm(arm: str, budgets: list[float], seed: int, out: Path) -> None:
+    """One arm in this process: train until the last budget, then score every snapshot into `out` (JSON)."""
+    torch.set_num_threads(1)
+    snapshots = Snapshots(budgets)
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            train_hand(snapshots, seed) if arm == "hand" else train_preset(arm, snapshots, seed, Path(workdir))
+        except BudgetSpent:
+            pass
+    out.write_text(json.dumps({"arm": arm, "seed": seed, "budgets": evaluate_snapshots(snapshots, seed)}))
+
+
+# --- the driver ------------------------------------------------------------------------------------
+
+def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: int, workdir: Path) -> list[dict]:
+    """Every (arm, seed) in its own one-thread process, `parallel` at a time."""
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    jobs = [(arm, seed, workdir / f"{arm}-{seed}.json") for seed in seeds for arm in arms]
+    running, results = [], []
+    while jobs or running:
+        while jobs and len(running) < parallel:
+            arm, seed, out = jobs.pop(0)
+            command = [sys.executable, __file__, "--worker", arm, "--budgets", ",".join(map(str, budgets)),
+                       "--seeds", str(seed), "--out", str(out)]
+            running.append((subprocess.Popen(command, env=environment), out))
+        time.sleep(2)
+        for process, out in [entry for entry in running if entry[0].poll() is not None]:
+            running.remove((process, out))
+            if process.returncode != 0:
+                raise SystemExit(f"{out.stem}: worker failed with exit code {process.returncode}")
+            results.append(json.loads(out.read_text()))
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def table(results: list[dict], budgets: list[float], seeds: list[int]) -> list[str]:
+    rows = ["| seeds | budget (CPU-s) | arm | G steps | FD ↓ | FD ÷ hand | KID ↓ | precision | recall |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    by_arm = {}
+    for result in results:
+        by_arm.setdefault(result["arm"], []).append(result)
+    for budget in budgets:
+        hand_fd = mean([r["budgets"][str(budget)]["fd"] for r in by_arm.get("hand", [])])
+        for arm, runs in by_arm.items():
+            cells = [r["budgets"][str(budget)] for r in runs]
+            fd = mean([c["fd"] for c in cells])
+            ratio = f"{fd / hand_fd:.2f}" if hand_fd else ""
+            rows.append(f"| {','.join(map(str, seeds))} | {budget:g} | {arm} | {mean([c['steps'] for c in cells]):.0f} | "
+                        f"{fd:.2f} | {ratio} | {mean([c['kid'] for c in cells]):.4f} | "
+                        f"{mean([c['precision'] for c in cells]):.3f} | {mean([c['recall'] for c in cells]):.3f} |")
+    return rows
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def write(results: list[dict], budgets: list[float], seeds: list[int], command: str) -> None:
+    held_out = set(seeds) <= set(HELD_OUT_SEEDS)
+    key = "equal-compute-held-out" if held_out else "equal-compute-tuning"
+    kind = "held-out seeds (run once, presets frozen)" if held_out else "tuning seeds"
+    write_section(key, "\n".join([
+        f"## Fashion-MNIST at equal CPU time: presets against a hand-written DCGAN, {kind}",
+        "",
+        f"`{command}` on {machine()}, one torch thread per arm. FD, KID, precision and recall between",
+        f"{N_SAMPLES} samples and the {N_SAMPLES} test images in `fashion_classifier` features (means over the seeds);",
+        "FD ÷ hand is the arm's FD over the hand loop's at the same budget. Targets: `fashion_best` ≤ 0.5,",
+        "`fashion_dcgan` ≤ 1.0 at every budget. The hand loop is in `benchmarks/equal_compute.py`.",
+        "",
+        *table(results, budgets, seeds),
+    ]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)), help="CPU seconds, comma-separated")
+    parser.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
+    parser.add_argument("--parallel", type=int, default=2, help="arms trained at once (default 2: one a core)")
+    parser.add_argument("--no-write", action="store_true", help="print the results, leave docs/benchmarks.md alone")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    budgets = [float(b) for b in args.budgets.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.worker:
+        return run_arm(args.worker, budgets, seeds[0], Path(args.out))
+    with tempfile.TemporaryDirectory() as workdir:
+        results = run_all(args.arms.split(","), budgets, seeds, args.parallel, Path(workdir))
+    for row in table(results, budgets, seeds):
+        print(row)
+    if not args.no_write:
+        write(results, budgets, seeds, "python benchmarks/equal_compute.py " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
