@@ -15,7 +15,7 @@ from ganforge.train.state import build_state
 from ganforge.train.step import discriminator_step, generator_step
 from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
-NEEDS_IMAGES = {"diffaugment"}
+NEEDS_IMAGES = {"diffaugment", "ada"}
 NEEDS_LABELS = {"acgan"}
 
 

@@ -14,6 +14,8 @@ class LeastSquares(AdversarialLoss):
     The outputs are raw D outputs, not probabilities: no sigmoid.
     """
 
+    decision_threshold = 0.5  # halfway between the default targets 0 (fake) and 1 (real)
+
     def __init__(self, generator_target: float = 1.0):
         self.generator_target = generator_target
 

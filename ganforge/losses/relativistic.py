@@ -26,6 +26,7 @@ class RelativisticAverage(AdversarialLoss):
     """
 
     g_needs_real_logits = True
+    decision_threshold = None
 
     def d_loss(self, real_logits, fake_logits, real_targets, fake_targets):
         real_relative, fake_relative = relative_logits(real_logits, fake_logits)

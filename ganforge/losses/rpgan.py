@@ -32,6 +32,7 @@ class RelativisticPairing(AdversarialLoss):
 
     uses_targets = False
     g_needs_real_logits = True
+    decision_threshold = None
 
     def d_loss(self, real_logits, fake_logits, real_targets, fake_targets):
         return F.softplus(-paired_gap(real_logits, fake_logits))  # (N,)

@@ -16,6 +16,7 @@ class Wasserstein(AdversarialLoss):
     """
 
     uses_targets = False
+    decision_threshold = None
 
     def d_loss(self, real_logits, fake_logits, real_targets=None, fake_targets=None):
         return fake_logits - real_logits  # (N,)

@@ -1,5 +1,6 @@
 """Regularisers (gradient penalties, clipping, spectral norm, instance noise, ...): one plugin per file."""
 from . import diffaugment  # noqa: F401
+from . import ada  # noqa: F401
 from . import dragan  # noqa: F401
 from . import instance_noise  # noqa: F401
 from . import r1  # noqa: F401
