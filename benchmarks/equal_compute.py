@@ -149,9 +149,9 @@ def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path) -> N
         generator_step(state, real, labels)
         snapshots.tick(sampling_generator(state), state.step + 1)
 
-    config = load_config(name, [f"train.seed={seed}", "train.steps=100000000"])
+    config = load_config(name, [f"train.seed={seed}", "train.steps=100000000"])  # a preset name or a config file
     loop.generator_step = step_then_tick  # the loop's own G step, then a look at the CPU clock
-    loop.train(config, RunDir.create(path=workdir / name), quiet=True)
+    loop.train(config, RunDir.create(path=workdir / Path(name).stem), quiet=True)
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def run_arm(arm: str, budgets: list[float], seed: int, out: Path) -> None:
             train_hand(snapshots, seed) if arm == "hand" else train_preset(arm, snapshots, seed, Path(workdir))
         except BudgetSpent:
             pass
-    out.write_text(json.dumps({"arm": arm, "seed": seed, "budgets": evaluate_snapshots(snapshots, seed)}))
+    out.write_text(json.dumps({"arm": Path(arm).stem, "seed": seed, "budgets": evaluate_snapshots(snapshots, seed)}))
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def run_arm(arm: str, budgets: list[float], seed: int, out: Path) -> None:
 def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: int, workdir: Path) -> list[dict]:
     """Every (arm, seed) in its own one-thread process, `parallel` at a time."""
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    jobs = [(arm, seed, workdir / f"{arm}-{seed}.json") for seed in seeds for arm in arms]
+    jobs = [(arm, seed, workdir / f"{Path(arm).stem}-{seed}.json") for seed in seeds for arm in arms]
     running, results = [], []
     while jobs or running:
         while jobs and len(running) < parallel:
@@ -270,7 +270,7 @@ def write(results: list[dict], budgets: list[float], seeds: list[int], command: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--arms", default=",".join(ARMS), help="hand, preset names or config files, comma-separated")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)), help="CPU seconds, comma-separated")
     parser.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
     parser.add_argument("--parallel", type=int, default=2, help="arms trained at once (default 2: one a core)")

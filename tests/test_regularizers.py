@@ -1,5 +1,6 @@
 """Regulariser plugins: each penalty's value on a case computed by hand, plus a short training run."""
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -92,6 +93,16 @@ def test_r1_and_r2_on_a_linear_critic_are_half_gamma_norm_squared():
     ctx = context(LinearCritic([3.0, 4.0]), REAL, FAKE)
     assert build("r1").d_terms(ctx)["r1"].item() == pytest.approx(125.0)  # 10/2 · 25
     assert build("r2", gamma=2.0).d_terms(ctx)["r2"].item() == pytest.approx(25.0)  # 2/2 · 25
+
+
+def test_gamma_follows_a_cosine_to_its_final_value():
+    r1 = build("r1", gamma=10.0, final_gamma=2.0, decay_steps=100)
+    assert [r1.gamma_at(step) for step in (0, 50, 100, 500)] == pytest.approx([10.0, 6.0, 2.0, 2.0])  # 2 + 8·½(1 + cos πt)
+    assert r1.gamma_at(25) == pytest.approx(2.0 + 8.0 * 0.5 * (1 + math.cos(math.pi / 4)))
+    state = SimpleNamespace(step=50)
+    term = r1.d_terms(context(LinearCritic([3.0, 4.0]), REAL, FAKE, state))["r1"]
+    assert term.item() == pytest.approx(6.0 / 2 * 25)  # γ(50) = 6 on ‖∇‖² = 25
+    assert build("r2", gamma=4.0).gamma_at(10_000) == 4.0  # no decay_steps: constant
 
 
 def test_r1_sees_real_inputs_and_r2_fake_inputs():

@@ -1,6 +1,7 @@
 """R1: penalise the squared input gradient of D on real data (zero-centred, optionally lazy)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -19,6 +20,8 @@ class R1(Plugin):
 
         term = γ/2 · E_x~real[‖∇x D(x)‖₂²]
         every = k: computed on D steps 0, k, 2k, ... only, multiplied by k (the same average pull)
+        decay_steps = T > 0: γ follows a cosine from `gamma` at step 0 to `final_gamma` at step T, then stays:
+            γ(t) = γ_final + (γ − γ_final) · ½(1 + cos(π · min(t / T, 1)))      (R3GAN decays γ this way)
 
     Pushes D's gradient to zero on the data, which makes simultaneous gradient descent converge
     locally instead of circling the equilibrium. Use it when training oscillates or diverges,
@@ -29,14 +32,26 @@ class R1(Plugin):
 
     name = "r1"
 
-    def __init__(self, gamma: float = 10.0, every: int = 1):
-        if gamma < 0:
-            raise ConfigError(f"plugins.{self.name}.gamma", f"expected γ ≥ 0 (the paper's default is 10), got {gamma}")
+    def __init__(self, gamma: float = 10.0, every: int = 1, final_gamma: float | None = None, decay_steps: int = 0):
+        for field, value in (("gamma", gamma), ("final_gamma", 0.0 if final_gamma is None else final_gamma)):
+            if not 0 <= value < math.inf:
+                raise ConfigError(f"plugins.{self.name}.{field}", f"expected a finite γ ≥ 0 (the paper's default is 10), got {value}")
         if every < 1:
             raise ConfigError(f"plugins.{self.name}.every",
                               f"expected a positive number of D steps (1 = every step), got {every}")
+        if decay_steps < 0:
+            raise ConfigError(f"plugins.{self.name}.decay_steps", f"expected 0 (constant γ) or a positive step, got {decay_steps}")
         self.gamma, self.every = gamma, every
+        self.final_gamma = gamma if final_gamma is None else final_gamma
+        self.decay_steps = decay_steps
         self.d_steps = 0  # completed D steps: the lazy schedule's clock
+
+    def gamma_at(self, step: int) -> float:
+        """γ(step) of the docstring: `gamma` throughout unless decay_steps > 0."""
+        if not self.decay_steps:
+            return self.gamma
+        progress = min(step / self.decay_steps, 1.0)
+        return self.final_gamma + (self.gamma - self.final_gamma) * 0.5 * (1 + math.cos(math.pi * progress))
 
     def penalised_inputs(self, ctx: StepContext) -> torch.Tensor:
         return ctx.real_in
@@ -45,7 +60,8 @@ class R1(Plugin):
         if self.d_steps % self.every:
             return {}
         squared = squared_gradient_norms(ctx.critic, self.penalised_inputs(ctx), ctx.labels)  # (N,)
-        return {self.name: self.every * self.gamma / 2 * squared.mean()}
+        gamma = self.gamma_at(ctx.state.step) if self.decay_steps else self.gamma
+        return {self.name: self.every * gamma / 2 * squared.mean()}
 
     def after_d_step(self, state) -> None:
         self.d_steps += 1
