@@ -40,7 +40,7 @@ def test_list_items_addressed_by_index():
     ("optim.d.lr=-1", "optim.d.lr", "greater than 0"),
     ("optim.g.name=adamax", "optim.g.name", "'adam', 'adamw', 'rmsprop' or 'sgd'"),
     ("loss.name=hing", "loss.name", "choose from: hinge, lsgan, minimax"),
-    ("generator.name=vae", "generator.name", "choose from: dcgan, mlp, resnet"),
+    ("generator.name=vae", "generator.name", "choose from: dcgan, mlp, modern, resnet"),
     ("data.name=imagenet", "data.name", "choose from:"),
     ("data.radius=wide", "data.radius", "number"),
     ("discriminator.colour=red", "discriminator.colour", "valid options: width"),
