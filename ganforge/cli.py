@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a YAML file or preset name, then dotted overrides such as train.steps=500")
     train.add_argument("--run-dir", help="write the run here instead of runs/<NNNNN>-<name>/")
     train.add_argument("--runs-root", default="runs", help="parent of numbered run directories (default: runs)")
-    train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    train.add_argument("--dry-run", action="store_true",
+                       help="check everything the run would (data, nets, plugins, device), print the resolved config, "
+                            "train nothing")
     train.add_argument("--quiet", action="store_true", help="no progress lines")
     train.set_defaults(handler=command_train)
 
@@ -146,7 +148,11 @@ def command_train(args) -> int:
     source, overrides = split_config_and_overrides(args.args)
     config = load_config(source, overrides)
     if args.dry_run:
+        from .train.preflight import preflight
+
+        checked = preflight(config, args.run_dir)  # builds data, nets and plugins as the run would; trains nothing
         print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+        print(f"# {checked}")  # a YAML comment: the output still reads back as the config
         return 0
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: rank 0 picks the run directory
     run = distributed.share_from_main(lambda: RunDir.create(args.runs_root, config.name, args.run_dir))

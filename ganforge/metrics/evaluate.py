@@ -23,6 +23,7 @@ from .context import EvalContext
 from .real_data import real_source
 
 IMAGE_DEFAULT_METRICS = ("fid", "kid", "prdc")
+FEATURELESS_METRICS = {"modes"}  # metrics that never ask the context for an extractor
 
 
 def default_metrics(data_source) -> list[dict]:
@@ -60,6 +61,15 @@ def evaluate(generator, data_source, data_spec: dict, settings: EvalConfig, metr
         seconds[spec["name"]] = round(time.perf_counter() - started, 3)
     provenance = {**context.provenance(), "metrics": [spec["name"] for spec in specs], "seconds": seconds}
     return {"metrics": values, "provenance": provenance}
+
+
+def check_evaluation(data_source, data_spec: dict, settings: EvalConfig) -> None:
+    """Build what `evaluate` will need (the real split, the extractor when the metrics use features); raise its errors."""
+    specs = settings.metrics or default_metrics(data_source)
+    names = {spec if isinstance(spec, str) else spec["name"] if isinstance(spec, dict) else spec.name for spec in specs}
+    real_source(data_spec, settings.real_split, data_source)
+    if names - FEATURELESS_METRICS:
+        _extractor(settings, data_source)
 
 
 def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = None, checkpoint: str | None = None,
