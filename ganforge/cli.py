@@ -303,6 +303,7 @@ def command_evaluate(args) -> int:
 
     from .errors import ConfigError
     from .metrics.evaluate import evaluate_run, parse_metrics
+    from .metrics.extractors import FEATURE_SPACES
 
     if args.n is not None and args.n < 2:
         raise ConfigError("--n", f"expected at least 2 generated samples, got {args.n}")
@@ -317,6 +318,7 @@ def command_evaluate(args) -> int:
     for name, value in result["metrics"].items():
         print(f"  {name:16s} {value:.6g}")
     provenance = result["provenance"]
+    print(f"  features: {FEATURE_SPACES.get(provenance['extractor'], provenance['extractor'])}")
     print("  (" + ", ".join(f"{key}={value}" for key, value in provenance.items() if key != "seconds") + ")")
     return 0
 

@@ -84,8 +84,9 @@ class EvalConfig(Section):
     real_n: int = Field(10000, ge=2, description="real samples the reference statistics use (fewer if the split is smaller)")
     real_split: Literal["auto", "train", "test"] = Field(
         "auto", description="real data compared against: the data's test split when it has one (auto), or the training data")
-    extractor: str = Field("auto", description="feature extractor: auto (the data's own classifier), digits_classifier, "
-                                               "fashion_classifier or inception_v3")
+    extractor: str = Field("auto", description="feature extractor: auto (digits and Fashion-MNIST: their classifier; "
+                                               "other images: random_conv), digits_classifier, fashion_classifier, "
+                                               "random_conv or inception_v3")
     inception_weights: str | None = Field(None, description="local FID-InceptionV3 weights file (nothing is downloaded)")
     ema: bool = Field(True, description="evaluate the EMA generator when the ema plugin is on")
     seed: int = Field(0, description="seed of the generated and real samples an evaluation draws")

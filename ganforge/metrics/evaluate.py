@@ -23,17 +23,22 @@ from .context import EvalContext
 from .real_data import real_source
 
 IMAGE_DEFAULT_METRICS = ("fid", "kid", "prdc")
-FEATURELESS_METRICS = {"modes"}  # metrics that never ask the context for an extractor
+FEATURELESS_METRICS = {"modes", "swd"}  # metrics that never ask the context for an extractor
 
 
 def default_metrics(data_source) -> list[dict]:
-    """The data's own metrics: mode counts for mixtures and stacked data, else FID, KID and PRDC."""
+    """The data's own metrics: mode counts for mixtures and stacked data; FID, KID and PRDC in the classifier's
+    space for digits and Fashion-MNIST; for any other images the same in random_conv's space, and SWD."""
+    from .extractors import OFFLINE_EXTRACTOR, default_extractor_name
+
     if hasattr(data_source, "centres"):
         return [{"name": "modes"}]
     from ..data.stacked import StackedSource
 
     if isinstance(data_source, StackedSource):
         return [{"name": "stacked_modes"}]
+    if default_extractor_name(data_source) == OFFLINE_EXTRACTOR:
+        return [{"name": name} for name in (*IMAGE_DEFAULT_METRICS, "swd")]
     return [{"name": name} for name in IMAGE_DEFAULT_METRICS]
 
 
