@@ -20,3 +20,24 @@ def test_the_plugin_table_lists_every_plugin():
     table = README[README.index("| kind | names |"):README.index("## Configuration")]
     missing = [name for name in PLUGINS.names() if f"`{name}`" not in table]
     assert missing == []
+
+
+def test_the_own_images_walk_through_dry_run_works_on_a_folder(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    import numpy as np
+    from PIL import Image
+
+    from ganforge.cli import main
+
+    section = README[README.index("### Train on your own images"):README.index("### Presets")]
+    line = next(line for line in section.splitlines() if line.startswith("ganforge train") and "--dry-run" in line)
+    words = shlex.split(line.split("|")[0].split("#")[0])[1:]
+    (tmp_path / "my_images").mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((28, 28), 40 * i, dtype=np.uint8)).save(tmp_path / "my_images" / f"{i}.png")
+    monkeypatch.chdir(tmp_path)
+    assert main(words) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("# checked: data image_folder (4 samples, shape (1, 28, 28))")
+    assert not (tmp_path / "runs").exists()
