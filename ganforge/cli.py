@@ -19,8 +19,10 @@ DEFAULT_PRESET = "quickstart"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parse_command_line(build_parser(), sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         return args.handler(args) or 0
     except GanforgeError as error:
@@ -32,22 +34,53 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line on stderr and exit code 2, as every other mistake is."""
+
+    def error(self, message: str):
+        print(f"error: {self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
+TRAILING = {"train": "args", "resume": "overrides", "evaluate": "overrides", "compare": "run_dirs"}
+"""Each subcommand's list of positional words; words after an option join it, so options and overrides mix freely."""
+
+
+def parse_command_line(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    args, extra = parser.parse_known_args(argv)
+    words = [word for word in extra if not word.startswith("-")]
+    unknown = [word for word in extra if word.startswith("-")]
+    target = TRAILING.get(args.command)
+    if unknown or (words and target is None):
+        command_parser = parser.subcommands[args.command]
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown or words)}")
+    if words:
+        setattr(args, target, [*getattr(args, target), *words])
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganforge", description="Train GANs that work.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    parser = OneLineParser(prog="ganforge", description="Train GANs that work.")
+    parser.add_argument("--version", action="version", version=f"ganforge {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    parser.subcommands = commands.choices
 
     train = commands.add_parser("train", help="train from a config file or preset (default: quickstart)")
-    train.add_argument("args", nargs="*", metavar="CONFIG|OVERRIDE",
+    train.add_argument("args", nargs="*", default=[], metavar="CONFIG|OVERRIDE",
                        help="a YAML file or preset name, then dotted overrides such as train.steps=500")
     train.add_argument("--run-dir", help="write the run here instead of runs/<NNNNN>-<name>/")
     train.add_argument("--runs-root", default="runs", help="parent of numbered run directories (default: runs)")
-    train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    train.add_argument("--dry-run", action="store_true",
+                       help="check everything the run would (data, nets, plugins, device), print the resolved config, "
+                            "train nothing")
     train.add_argument("--quiet", action="store_true", help="no progress lines")
     train.set_defaults(handler=command_train)
 
     resume = commands.add_parser("resume", help="continue a run from its newest checkpoint")
     resume.add_argument("run_dir")
-    resume.add_argument("overrides", nargs="*", metavar="OVERRIDE", help="e.g. train.steps=4000")
+    resume.add_argument("overrides", nargs="*", default=[], metavar="OVERRIDE", help="e.g. train.steps=4000")
     resume.add_argument("--quiet", action="store_true")
     resume.set_defaults(handler=command_resume)
 
@@ -82,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
                           help="evaluate the EMA generator when the run has one (default: the run's eval.ema)")
     evaluate.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    evaluate.add_argument("overrides", nargs="*", metavar="OVERRIDE",
+    evaluate.add_argument("overrides", nargs="*", default=[], metavar="OVERRIDE",
                           help="eval settings, e.g. eval.real_split=train eval.inception_weights=/path/to/weights.pt")
     evaluate.set_defaults(handler=command_evaluate)
 
@@ -115,7 +148,11 @@ def command_train(args) -> int:
     source, overrides = split_config_and_overrides(args.args)
     config = load_config(source, overrides)
     if args.dry_run:
+        from .train.preflight import preflight
+
+        checked = preflight(config, args.run_dir)  # builds data, nets and plugins as the run would; trains nothing
         print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+        print(f"# {checked}")  # a YAML comment: the output still reads back as the config
         return 0
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: rank 0 picks the run directory
     run = distributed.share_from_main(lambda: RunDir.create(args.runs_root, config.name, args.run_dir))
@@ -142,12 +179,40 @@ def command_resume(args) -> int:
     from .train.run_dir import RunDir
 
     run = RunDir.open(args.run_dir)
+    previous = load_config(run.config)
     config = load_config(run.config, args.overrides)
-    continue_with(run, load_config(run.config), config)
+    start, main_rank = resume_step(run), distributed.is_main()
+    if start >= config.train.steps:
+        if main_rank:
+            print(f"{run.path}: nothing to do: the newest checkpoint is at step {start} and train.steps is "
+                  f"{config.train.steps}; to train on, raise it, e.g. `ganforge resume {run.path} "
+                  f"train.steps={start + previous.train.steps}`")
+        return 0
+    if main_rank:
+        print(f"resuming {run.path} from step {start} to {config.train.steps}")
+        keep_config_history(run, previous, config, start)
+    continue_with(run, previous, config)
     train(config, run, resume=True, quiet=args.quiet)
-    if distributed.is_main():
+    if main_rank:
         print(f"done: {run.path}")
     return 0
+
+
+def resume_step(run) -> int:
+    """The step `resume` continues from: its newest checkpoint's, or 0 when it has none (it starts over)."""
+    from .train.checkpoint import checkpoint_step, list_checkpoints
+
+    found = list_checkpoints(run.checkpoints)
+    return checkpoint_step(found[-1]) if found else 0
+
+
+def keep_config_history(run, previous, config, step: int) -> None:
+    """A resume that changes the resolved config keeps the one it replaces in config-history/ (train/config_history.py)."""
+    from .train.config_history import keep_previous
+
+    if previous.to_dict() != config.to_dict():
+        kept = keep_previous(run.path, run.config, step)
+        print(f"config changed: the config that trained steps up to {step} is kept as {kept}")
 
 
 def continue_with(run, previous, config) -> None:
@@ -238,6 +303,7 @@ def command_evaluate(args) -> int:
 
     from .errors import ConfigError
     from .metrics.evaluate import evaluate_run, parse_metrics
+    from .metrics.extractors import FEATURE_SPACES
 
     if args.n is not None and args.n < 2:
         raise ConfigError("--n", f"expected at least 2 generated samples, got {args.n}")
@@ -252,6 +318,7 @@ def command_evaluate(args) -> int:
     for name, value in result["metrics"].items():
         print(f"  {name:16s} {value:.6g}")
     provenance = result["provenance"]
+    print(f"  features: {FEATURE_SPACES.get(provenance['extractor'], provenance['extractor'])}")
     print("  (" + ", ".join(f"{key}={value}" for key, value in provenance.items() if key != "seconds") + ")")
     return 0
 
@@ -267,12 +334,16 @@ def command_compare(args) -> int:
 
 
 def command_doctor(args) -> int:
-    from .doctor.doctor import diagnose_run
+    from .doctor.doctor import replay_run, standing_errors
     from .doctor.report import format_findings
 
-    findings = diagnose_run(args.run_dir)  # replayed from stats.jsonl: the truth, whatever doctor.jsonl says
-    print(format_findings(findings, args.json, Path(args.run_dir)), end="")
-    return 0
+    doctor = replay_run(args.run_dir)  # replayed from stats.jsonl: the truth, whatever doctor.jsonl says
+    print(format_findings(doctor.findings, args.json, Path(args.run_dir)), end="")
+    standing = standing_errors(doctor)
+    if standing and not args.json:
+        rules = ", ".join(sorted({finding.rule for finding in standing}))
+        print(f"exit code 1: an error finding still stands at the end of the run ({rules})")
+    return 1 if standing else 0
 
 
 def sample_labels(state, n: int, label: int | None) -> torch.Tensor | None:

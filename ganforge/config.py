@@ -84,8 +84,9 @@ class EvalConfig(Section):
     real_n: int = Field(10000, ge=2, description="real samples the reference statistics use (fewer if the split is smaller)")
     real_split: Literal["auto", "train", "test"] = Field(
         "auto", description="real data compared against: the data's test split when it has one (auto), or the training data")
-    extractor: str = Field("auto", description="feature extractor: auto (the data's own classifier), digits_classifier, "
-                                               "fashion_classifier or inception_v3")
+    extractor: str = Field("auto", description="feature extractor: auto (digits and Fashion-MNIST: their classifier; "
+                                               "other images: random_conv), digits_classifier, fashion_classifier, "
+                                               "random_conv or inception_v3")
     inception_weights: str | None = Field(None, description="local FID-InceptionV3 weights file (nothing is downloaded)")
     ema: bool = Field(True, description="evaluate the EMA generator when the ema plugin is on")
     seed: int = Field(0, description="seed of the generated and real samples an evaluation draws")
@@ -198,9 +199,40 @@ def validate(raw: dict[str, Any]) -> Config:
 
 
 def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
+    """The resolved config of a file or preset with dotted overrides (see `follow_switched_data`)."""
     raw, stem = read_yaml(source)
+    file_data = raw["data"].get("name") if isinstance(raw.get("data"), dict) else None
     raw.setdefault("name", stem)
-    return validate(apply_overrides(raw, list(overrides)))
+    raw = apply_overrides(raw, list(overrides))
+    return validate(follow_switched_data(raw, file_data, list(overrides)))
+
+
+def follow_switched_data(raw: dict[str, Any], file_data: str | None, overrides: list[str]) -> dict[str, Any]:
+    """An override that names other data (`data.name=array`) than the file's starts a fresh data section.
+
+    The file's data options (its image size, channels, labels, ...) were set for its own data,
+    so they are dropped: the new source's options are the overrides' `data.*` keys and its own
+    defaults, which take size and channels from the data. Unless an override sets `name`, the run
+    name gains the new data's label: `quickstart` trained on fashion.npy is `quickstart-fashion`.
+    """
+    data = raw.get("data")
+    if file_data is None or not isinstance(data, dict) or data.get("name") == file_data:
+        return raw
+    keys = [override.split("=", 1)[0] for override in overrides]
+    if "data" not in keys:  # `data={...}` replaced the whole section already
+        chosen = {key.split(".")[1] for key in keys if key.startswith("data.")}
+        raw["data"] = {key: value for key, value in data.items() if key == "name" or key in chosen}
+    if "name" not in keys:
+        raw["name"] = f"{raw['name']}-{data_label(raw['data'])}"
+    return raw
+
+
+def data_label(data: dict[str, Any]) -> str:
+    """A short name for a data section: its file or folder name (fashion.npy → fashion), else the source's name."""
+    for option in ("path", "images"):
+        if isinstance(data.get(option), str) and data[option].strip("/"):
+            return Path(data[option].rstrip("/")).stem
+    return str(data.get("name"))
 
 
 def save_config(config: Config, path: Path) -> None:

@@ -16,6 +16,8 @@ they are named when the registry is created and are not valid YAML options.
 from __future__ import annotations
 
 import inspect
+import types
+import typing
 from typing import Any, Callable
 
 import pydantic
@@ -58,7 +60,7 @@ class Registry:
         """Each YAML option of `name` with its type and default, e.g. {"width": "int = 64"}."""
         described = {}
         for option, info in self._schema(name).model_fields.items():
-            kind = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+            kind = type_name(info.annotation)
             described[option] = kind if info.is_required() else f"{kind} = {info.default!r}"
         return described
 
@@ -109,6 +111,17 @@ class Registry:
             config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
             self._schemas[name] = pydantic.create_model(f"{self.kind}_{name}_options", __config__=config, **fields)
         return self._schemas[name]
+
+
+def type_name(annotation) -> str:
+    """An option's type as `ganforge list -v` shows it; a Literal lists its allowed values: `one of 'a', 'b'`."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return "one of " + ", ".join(repr(value) for value in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " | ".join(type_name(part) for part in typing.get_args(annotation))
+    if annotation is type(None):
+        return "None"
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
 def _located(error: ConfigError, field: str, name: str) -> ConfigError:

@@ -1,5 +1,6 @@
 """`ganforge compare`: final stats, overlaid curves and the last grids of several runs, on one page."""
 import base64
+import json
 import re
 
 import pytest
@@ -61,3 +62,22 @@ def test_same_directory_names_are_told_apart_and_a_run_without_stats_is_an_error
 def test_format_value():
     assert format_value(10.0) == "10" and format_value(0.123456) == "0.1235" and format_value(None) == "-"
     assert format_value(float("nan")) == "nan"
+
+
+def test_table_and_page_show_each_runs_latest_evaluation(two_runs, tmp_path, capsys):
+    evaluated, plain = two_runs
+    for n in ("100", "300"):
+        assert main(["evaluate", str(evaluated), "--metrics", "modes", "--n", n]) == 0
+    latest = [json.loads(line) for line in (evaluated / "eval.jsonl").read_text().splitlines()][-1]
+    assert latest["provenance"]["n_generated"] == 300
+    with (evaluated / "eval.jsonl").open("a") as file:
+        file.write('{"step": 10, "metr')  # a torn line from a run still writing: skipped
+    capsys.readouterr()
+    assert main(["compare", str(evaluated), str(plain), "--format", "table"]) == 0
+    rows = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()[2:]}
+    assert rows["eval/step"] == ["10", "-"] and rows["eval/extractor"] == ["data", "-"]
+    for name, value in latest["metrics"].items():
+        assert rows[f"eval/{name}"] == [format_value(float(value)), "-"]
+    out = tmp_path / "page.html"
+    assert main(["compare", str(evaluated), str(plain), "--out", str(out)]) == 0
+    assert f"<td>eval/{next(iter(latest['metrics']))}</td>" in out.read_text()

@@ -3,6 +3,8 @@ import shutil
 import warnings
 from pathlib import Path
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -102,6 +104,7 @@ def test_default_extractor_names(digits):
     assert default_extractor_name(digits) == "digits_classifier"
     assert default_extractor_name(DATA.build({"name": "stacked", "size": 10})) == "digits_classifier"
     assert default_extractor_name(DATA.build({"name": "ring"})) is None
+    assert default_extractor_name(SimpleNamespace(is_image=True, shape=(5, 40, 40))) == "random_conv"  # any other images
     if FASHION_MNIST.is_dir():
         assert default_extractor_name(DATA.build({"name": "fashion_mnist"})) == "fashion_classifier"
         stacked_fashion = DATA.build({"name": "stacked", "base": "fashion_mnist", "size": 10})
@@ -109,7 +112,7 @@ def test_default_extractor_names(digits):
 
 
 def test_unknown_extractor_lists_choices():
-    with pytest.raises(GanforgeError, match="digits_classifier, fashion_classifier, inception_v3"):
+    with pytest.raises(GanforgeError, match="digits_classifier, fashion_classifier, random_conv, inception_v3"):
         build_extractor("vgg", None)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from . import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
@@ -29,18 +29,21 @@ class ImageFolderSource(StoredSource):
     subfolders with images, each subfolder is a class (class indices follow the sorted
     subfolder names, kept in `class_names`); otherwise, and with "none", there are no labels.
 
-    Pixels: every image is converted to L (channels 1) or RGB (channels 3). Transparent
-    images (RGBA, LA, PA, or a palette/tRNS transparency) are composited on a white
-    background, as a viewer shows them; 16-bit images (I;16, I) are scaled from 0..65535
-    to 0..255. Each image is then resized (antialiased bilinear) so its short side is
-    `image_size` and centre-cropped to image_size×image_size; stored as uint8.
+    Pixels: every image is converted to L (channels 1) or RGB (channels 3); by default (None)
+    1 when every image is greyscale, else 3. Transparent images (RGBA, LA, PA, or a
+    palette/tRNS transparency) are composited on a white background, as a viewer shows
+    them; 16-bit images (I;16, I) are scaled from 0..65535 to 0..255. Each image is then
+    resized (antialiased bilinear) so its short side is `image_size` and centre-cropped to
+    image_size×image_size; stored as uint8. By default (None) the size is the images' own:
+    their common short side when they all have the same size, else an error asking for
+    `data.image_size`.
     """
 
     def __init__(
         self,
         path: str,
-        image_size: int = 64,
-        channels: Literal[1, 3] = 3,
+        image_size: int | None = None,
+        channels: Literal[1, 3] | None = None,
         labels: Literal["auto", "none"] = "auto",
     ):
         check_image_size(image_size)
@@ -58,10 +61,35 @@ class ImageFolderSource(StoredSource):
         if not files:
             looked_for = ", ".join(IMAGE_EXTENSIONS)
             raise DataError(folder, f"contains no images (looked for {looked_for} files, any letter case, here and in subfolders)")
+        if image_size is None or channels is None:
+            image_size, channels = own_geometry(folder, files, image_size, channels)
         samples = torch.empty((len(files), channels, image_size, image_size), dtype=torch.uint8)
         for position, file in enumerate(files):
             samples[position] = load_image(file, channels, image_size)
         super().__init__(samples, targets, origin=str(folder))
+
+
+GREYSCALE_MODES = ("1", "L", "LA", "La", "I", "F") + ("I;16", "I;16B", "I;16L", "I;16N")
+
+
+def own_geometry(folder: Path, files: list[Path], size: int | None, channels: int | None) -> tuple[int, int]:
+    """(size, channels), each the given one, else what the images give: their common short side; 1 if all are
+    greyscale, else 3. Reads only the file headers. Images of different sizes have no common side: then a size is needed.
+    """
+    sizes, greyscale = {}, True
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                sizes.setdefault(image.size, file)
+                greyscale = greyscale and image.mode in GREYSCALE_MODES
+        except Exception as error:  # Pillow raises many exception types for corrupt or unsupported files
+            raise DataError(file, f"cannot read this image ({type(error).__name__}: {error})") from None
+    if size is None and len(sizes) > 1:
+        (first, _), (second, _) = list(sizes.items())[:2]
+        raise ConfigError("data.image_size", f"the images under {folder} have {len(sizes)} different sizes (e.g. "
+                                             f"{first[0]}×{first[1]} and {second[0]}×{second[1]}); set data.image_size to "
+                                             f"the side to resize and centre-crop them to, e.g. data.image_size=64")
+    return size or min(next(iter(sizes))), channels or (1 if greyscale else 3)
 
 
 def load_image(file: Path, channels: int, size: int) -> torch.Tensor:

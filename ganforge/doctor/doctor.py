@@ -99,6 +99,16 @@ def _record_step(line: str) -> int:
 
 def diagnose_run(run_dir) -> list[Finding]:
     """Replay a run's stats.jsonl through a fresh doctor; every finding it would have emitted live."""
+    return replay_run(run_dir).findings
+
+
+def standing_errors(doctor: Doctor) -> list[Finding]:
+    """Error findings whose problem lasts to the end of the stats (not cleared for a whole window since)."""
+    return [finding for finding in doctor.active.values() if finding.severity == "error"]
+
+
+def replay_run(run_dir) -> Doctor:
+    """The doctor after replaying a run's stats.jsonl: `findings` (all emitted) and `active` (still standing)."""
     run_path = Path(run_dir)
     stats, config_file = run_path / "stats.jsonl", run_path / "config.yaml"
     if not run_path.is_dir():
@@ -110,7 +120,7 @@ def diagnose_run(run_dir) -> list[Finding]:
     doctor = Doctor(config, data_source_or_none(config))
     for record in read_stats_lenient(stats):
         doctor.observe(int(record["step"]), record)
-    return doctor.findings
+    return doctor
 
 
 def run_config(path: Path):

@@ -57,6 +57,10 @@ class EvalContext:
         return self._memo("fake_probabilities", lambda: self._probabilities_of(self.fake_samples()))
 
     # real data ------------------------------------------------------------------------------------------------
+    def real_images(self, n: int) -> torch.Tensor:
+        """The first `n` real samples of the split (float32 in [-1, 1]) drawn with `seed`, as the features are."""
+        return self._memo(f"real_images/{n}", lambda: real_samples(self.real_source, n, self.seed))
+
     def real_features(self) -> np.ndarray:
         return self._memo("real_features", lambda: cached_real_features(self._real_key(), self._compute_real_features))
 
@@ -78,7 +82,7 @@ class EvalContext:
     def provenance(self) -> dict:
         extractor = self._cache.get("extractor")  # only what was used: asking would build it
         return {
-            "extractor": "data" if extractor is None else extractor.name,
+            "extractor": extractor.name if extractor is not None else "none" if self._pixels_unused() else "data",
             "extractor_sha256": None if extractor is None else extractor.sha256[:16],
             "n_generated": self.n,
             "n_real": self.real_count() if "real_features" in self._cache else None,
@@ -87,6 +91,10 @@ class EvalContext:
         }
 
     # internals ------------------------------------------------------------------------------------------------
+    def _pixels_unused(self) -> bool:
+        """Image data whose extractor was never built: only pixel metrics (swd) ran."""
+        return bool(getattr(self.data_source, "is_image", False)) and "extractor" not in self._cache
+
     def _probabilities_of(self, x: torch.Tensor) -> np.ndarray:
         if self.extractor is None or not self.extractor.num_classes:
             raise GanforgeError("this metric needs class probabilities, which only a classifier extractor gives "

@@ -23,16 +23,22 @@ from .context import EvalContext
 from .real_data import real_source
 
 IMAGE_DEFAULT_METRICS = ("fid", "kid", "prdc")
+FEATURELESS_METRICS = {"modes", "swd"}  # metrics that never ask the context for an extractor
 
 
 def default_metrics(data_source) -> list[dict]:
-    """The data's own metrics: mode counts for mixtures and stacked data, else FID, KID and PRDC."""
+    """The data's own metrics: mode counts for mixtures and stacked data; FID, KID and PRDC in the classifier's
+    space for digits and Fashion-MNIST; for any other images the same in random_conv's space, and SWD."""
+    from .extractors import OFFLINE_EXTRACTOR, default_extractor_name
+
     if hasattr(data_source, "centres"):
         return [{"name": "modes"}]
     from ..data.stacked import StackedSource
 
     if isinstance(data_source, StackedSource):
         return [{"name": "stacked_modes"}]
+    if default_extractor_name(data_source) == OFFLINE_EXTRACTOR:
+        return [{"name": name} for name in (*IMAGE_DEFAULT_METRICS, "swd")]
     return [{"name": name} for name in IMAGE_DEFAULT_METRICS]
 
 
@@ -60,6 +66,15 @@ def evaluate(generator, data_source, data_spec: dict, settings: EvalConfig, metr
         seconds[spec["name"]] = round(time.perf_counter() - started, 3)
     provenance = {**context.provenance(), "metrics": [spec["name"] for spec in specs], "seconds": seconds}
     return {"metrics": values, "provenance": provenance}
+
+
+def check_evaluation(data_source, data_spec: dict, settings: EvalConfig) -> None:
+    """Build what `evaluate` will need (the real split, the extractor when the metrics use features); raise its errors."""
+    specs = settings.metrics or default_metrics(data_source)
+    names = {spec if isinstance(spec, str) else spec["name"] if isinstance(spec, dict) else spec.name for spec in specs}
+    real_source(data_spec, settings.real_split, data_source)
+    if names - FEATURELESS_METRICS:
+        _extractor(settings, data_source)
 
 
 def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = None, checkpoint: str | None = None,

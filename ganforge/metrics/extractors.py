@@ -3,6 +3,8 @@
 - `digits_classifier`, `fashion_classifier`: the small CNNs of classifiers.py, trained by
   scripts/train_classifiers.py, shipped in metrics/weights/ and checked against WEIGHTS_SHA256
   before use. Features are their 128-d penultimate layer.
+- `random_conv`: a fixed random conv net (random_features.py) for any image size and channel
+  count; no file. The default for images other than digits, Fashion-MNIST and stacked data.
 - `inception_v3`: the FID network (Heusel et al. 2017; pool3, 2048-d; 1008-way softmax for the
   Inception Score), read from a local file — never downloaded. Accepted: NVIDIA's TorchScript
   `inception-2015-12-05.pt` (StyleGAN2-ADA, clean-fid) or pytorch-fid's state dict
@@ -37,6 +39,23 @@ INCEPTION_DEFAULT_PATH = Path("~/.cache/ganforge/inception-2015-12-05.pt")
 INCEPTION_FILES = ("inception-2015-12-05.pt (NVIDIA's TorchScript FID network, as used by StyleGAN2-ADA and clean-fid)",
                    "pt_inception-2015-12-05-6726825d.pth (pytorch-fid's state dict)")
 INCEPTION_SIZE = 299
+WORKS_OFFLINE = ("Without them these work: eval.extractor=random_conv (any images; fid, kid, prdc, ndb), "
+                 "--metrics swd (any images, no features), eval.extractor=digits_classifier or fashion_classifier "
+                 "(those datasets; also is)")
+
+
+OFFLINE_EXTRACTOR = "random_conv"  # any image size and channel count, no file (random_features.py)
+
+
+FEATURE_SPACES = {  # what `ganforge evaluate` says about the space its feature metrics were computed in
+    "data": "the data's own values (points in the plane)",
+    "none": "none: the metrics used compare pixels, no feature network",
+    "digits_classifier": "the shipped digits classifier's 128-d penultimate layer",
+    "fashion_classifier": "the shipped Fashion-MNIST classifier's 128-d penultimate layer",
+    OFFLINE_EXTRACTOR: "random_conv, a fixed random conv net (480-d, any image size and channels, no file); "
+                       "compare only with other random_conv results, never with Inception FIDs",
+    "inception_v3": "InceptionV3 pool3 (2048-d), the standard FID space",
+}
 
 
 def sha256_of(path: str | Path) -> str:
@@ -105,6 +124,32 @@ class ClassifierExtractor(FeatureExtractor):
         return self.model(images)
 
 
+class RandomConvExtractor(FeatureExtractor):
+    """random_conv (random_features.py): a fixed random conv net's block averages, for any size and channel count."""
+
+    num_classes = 0  # features only: no class probabilities (no Inception Score)
+    batch_size = 250
+
+    def __init__(self, channels: int):
+        from .random_features import random_conv_weights, weights_sha256
+
+        self.name = OFFLINE_EXTRACTOR
+        self.weights = random_conv_weights(channels)
+        self.sha256 = weights_sha256(self.weights)
+        self.input_shape = (channels, 0, 0)  # any height and width
+
+    def _prepare(self, images):
+        if images.shape[1] != self.input_shape[0]:
+            raise GanforgeError(f"extractor {self.name} was built for {self.input_shape[0]}-channel images, "
+                                f"got {images.shape[1]} channels")
+        return images
+
+    def _features(self, images):
+        from .random_features import random_conv_features
+
+        return random_conv_features(images, self.weights)
+
+
 class InceptionExtractor(FeatureExtractor):
     """InceptionV3 pool3 features from a TorchScript file (pixels 0..255) or a FIDInceptionV3 module ([-1, 1])."""
 
@@ -147,13 +192,17 @@ def build_extractor(name: str, data_source=None, inception_weights: str | None =
         return load_classifier(name)
     if name == "inception_v3":
         return load_inception(inception_weights)
-    choices = ", ".join([*CLASSIFIERS, "inception_v3"])
+    if name == OFFLINE_EXTRACTOR:
+        if data_source is None or not getattr(data_source, "is_image", False):
+            raise GanforgeError(f"extractor {OFFLINE_EXTRACTOR} reads images; these data are not images")
+        return RandomConvExtractor(data_source.shape[0])
+    choices = ", ".join([*CLASSIFIERS, OFFLINE_EXTRACTOR, "inception_v3"])
     raise GanforgeError(f"unknown feature extractor {name!r}; choose from: {choices}")
 
 
 def default_extractor_name(data_source) -> str | None:
     """digits -> digits_classifier, fashion_mnist -> fashion_classifier, stacked -> its base's classifier,
-    other 1- or 3-channel images -> inception_v3, anything else (2-D points) -> None."""
+    other images (any size, any channels) -> random_conv, anything else (2-D points) -> None."""
     from ..data.digits import DigitsSource
     from ..data.idx import FashionMnistSource
     from ..data.stacked import StackedSource
@@ -164,8 +213,8 @@ def default_extractor_name(data_source) -> str | None:
         return "digits_classifier"
     if isinstance(data_source, FashionMnistSource):
         return "fashion_classifier"
-    if getattr(data_source, "is_image", False) and data_source.shape[0] in (1, 3):
-        return "inception_v3"
+    if getattr(data_source, "is_image", False):
+        return OFFLINE_EXTRACTOR
     return None
 
 
@@ -196,7 +245,7 @@ def load_inception(inception_weights: str | None = None) -> InceptionExtractor:
         raise GanforgeError(
             f"{path}: InceptionV3 weights not found (ganforge never downloads them). Put one of these files there, "
             f"or pass eval.inception_weights / set ${INCEPTION_ENV} to its path, or save it as "
-            f"{INCEPTION_DEFAULT_PATH}: {'; '.join(INCEPTION_FILES)}")
+            f"{INCEPTION_DEFAULT_PATH}: {'; '.join(INCEPTION_FILES)}. {WORKS_OFFLINE}")
     digest = sha256_of(path)
     try:
         with warnings.catch_warnings():

@@ -68,7 +68,8 @@ def _base_and_doublings(side: int, net: str) -> tuple[int, int]:
         return 7, 2
     doublings = round(math.log2(side / 4)) if side >= 4 else -1
     if doublings < 0 or 4 * 2 ** doublings != side:
-        raise ConfigError("data.image_size", f"{net} supports 4·2^k (4, 8, 16, 32, 64, 128, ...) or 28, got {side}")
+        raise ConfigError("data.image_size", f"{net} supports 4·2^k (4, 8, 16, 32, 64, 128, ...) or 28, got {side}; "
+                                              f"set data.image_size to one of these to resize the data")
     return 4, doublings
 
 

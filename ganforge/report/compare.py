@@ -1,7 +1,8 @@
 """`ganforge compare`: several runs side by side, as one self-contained HTML page or a text table.
 
-The page holds the final value of every stat (each run's last stats.jsonl record), the main
-curves overlaid (one colour per run) as an embedded matplotlib PNG, and each run's last sample
+The page holds the final value of every stat (each run's last stats.jsonl record), each run's
+latest evaluation (the last eval.jsonl line: `eval/step`, `eval/extractor` and `eval/<metric>`
+rows, from `ganforge evaluate` or `eval.every`), the main curves overlaid (one colour per run) as an embedded matplotlib PNG, and each run's last sample
 grid; every picture is a base64 data URI, so the file can be mailed or archived alone.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +28,42 @@ class RunSummary:
     path: Path
     records: list[dict]  # stats.jsonl, one dict per flush, non-finite values as floats
     last_grid: Path | None  # newest samples/step-*.png
+    evaluation: dict | None = None  # the last eval.jsonl record: {"step", "metrics", "provenance"}
 
     @property
     def final(self) -> dict:
         return self.records[-1]
+
+    def evaluation_rows(self) -> dict[str, str]:
+        """{"eval/step": ..., "eval/extractor": ..., "eval/<metric>": ...} of the latest evaluation; {} without one."""
+        if self.evaluation is None:
+            return {}
+        rows = {"eval/step": format_value(_number(self.evaluation.get("step"))),
+                "eval/extractor": str(self.evaluation.get("provenance", {}).get("extractor", "-"))}
+        for name, value in self.evaluation.get("metrics", {}).items():
+            rows[f"eval/{name}"] = format_value(_number(value))
+        return rows
+
+
+def latest_evaluation(path: Path) -> dict | None:
+    """The last complete record of eval.jsonl (the newest evaluation), or None when there is none."""
+    if not path.is_file():
+        return None
+    for line in reversed(path.read_text().splitlines()):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn line from a run still writing
+        if isinstance(record, dict) and isinstance(record.get("metrics"), dict):
+            return record
+    return None
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)  # non-finite values are stored as "nan" / "inf"
+    except (TypeError, ValueError):
+        return None
 
 
 def load_runs(paths: list[Path | str]) -> list[RunSummary]:
@@ -45,7 +79,7 @@ def _summarise(run: RunDir, name: str) -> RunSummary:
         raise GanforgeError(f"{run.stats}: no stats yet (a run writes its first record after train.log_every steps)")
     records = [{key: float(value) for key, value in record.items()} for record in read_stats(run.stats)]
     grids = sorted(run.samples.glob("step-*.png"))  # zero-padded step numbers: name order is step order
-    return RunSummary(name, run.path, records, grids[-1] if grids else None)
+    return RunSummary(name, run.path, records, grids[-1] if grids else None, latest_evaluation(run.path / "eval.jsonl"))
 
 
 def format_value(value: float | None) -> str:
@@ -55,9 +89,13 @@ def format_value(value: float | None) -> str:
 
 
 def final_table(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
-    """Header (stat, run names…) and one row per stat any run logged, `step` first; '-' where a run lacks it."""
+    """Header (stat, run names…) and one row per stat any run logged, `step` first, then the latest evaluations'
+    rows; '-' where a run lacks it."""
     stats = sorted({key for run in runs for key in run.final} - {"step"})
     rows = [[stat] + [format_value(run.final.get(stat)) for run in runs] for stat in ["step", *stats]]
+    evaluations = [run.evaluation_rows() for run in runs]
+    names = list(dict.fromkeys(name for rows_of_run in evaluations for name in rows_of_run))
+    rows += [[name] + [rows_of_run.get(name, "-") for rows_of_run in evaluations] for name in names]
     return ["stat", *(run.name for run in runs)], rows
 
 
@@ -114,7 +152,8 @@ th:first-child, td:first-child {{ text-align: left; }}
 </style></head><body>
 <h1>ganforge compare</h1>
 <h2>Final values</h2>
-<p>Each run's last stats.jsonl record (window means over train.log_every steps).</p>
+<p>Each run's last stats.jsonl record (window means over train.log_every steps), then its latest
+evaluation (eval.jsonl: the step it evaluated, the feature extractor, each metric).</p>
 <table>
 {table}</table>
 <h2>Curves</h2>

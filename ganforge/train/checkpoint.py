@@ -31,7 +31,12 @@ def list_checkpoints(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     found = [p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX)]
-    return sorted(found, key=lambda p: int(p.name[len(PREFIX):-len(SUFFIX)]))
+    return sorted(found, key=checkpoint_step)
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step in a checkpoint's file name (step-NNNNNNNN.pt)."""
+    return int(Path(path).name[len(PREFIX):-len(SUFFIX)])
 
 
 def latest_checkpoint(directory: Path) -> Path:

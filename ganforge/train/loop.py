@@ -25,6 +25,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
     run.check_writable()  # a read-only or vanished run directory fails now, not at the first checkpoint
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: join the other ranks
     state = build_state(config)
+    periodic_eval.check(state)  # eval.every's extractor and real split fail now, not at the first evaluation
     bus = use_bus(StatsBus())
     stats_log = JsonlWriter(run.stats)
     if resume and list_checkpoints(run.checkpoints):  # a run killed before its first checkpoint starts over

@@ -6,10 +6,16 @@ resumed run would see: with or without it, training is bitwise the same.
 """
 from __future__ import annotations
 
-from ..metrics.evaluate import append_record, evaluate_state
+from ..metrics.evaluate import append_record, check_evaluation, evaluate_state
 from . import distributed
 from .run_dir import RunDir
 from .stats import JsonlWriter, report
+
+
+def check(state) -> None:
+    """Before the first step: what the first evaluation will build (real split, extractor), so a mistake fails now."""
+    if state.config.eval.every:
+        check_evaluation(state.data, state.config.data.model_dump(), state.config.eval)
 
 
 def due(state) -> bool:
