@@ -183,6 +183,8 @@ def command_resume(args) -> int:
     config = load_config(run.config, args.overrides)
     start, main_rank = resume_step(run), distributed.is_main()
     if start >= config.train.steps:
+        if start and nets_changed(previous, config):
+            check_nets_fit(run, config)  # a config the checkpoint cannot load is refused now, not when steps are raised
         if main_rank:
             print(f"{run.path}: nothing to do: the newest checkpoint is at step {start} and train.steps is "
                   f"{config.train.steps}; to train on, raise it, e.g. `ganforge resume {run.path} "
@@ -204,6 +206,26 @@ def resume_step(run) -> int:
 
     found = list_checkpoints(run.checkpoints)
     return checkpoint_step(found[-1]) if found else 0
+
+
+def nets_changed(previous, config) -> bool:
+    return any(getattr(previous, part) != getattr(config, part) for part in ("data", "generator", "discriminator", "z_dim"))
+
+
+def check_nets_fit(run, config) -> None:
+    """Load the newest checkpoint's nets into those `config` builds: a CheckpointError when their shapes differ."""
+    from .errors import CheckpointError
+    from .train.checkpoint import latest_checkpoint, read_checkpoint
+    from .train.state import build_state
+
+    newest, state = latest_checkpoint(run.checkpoints), build_state(config)
+    saved = read_checkpoint(newest)
+    try:
+        state.G.load_state_dict(saved["generator"])
+        state.D.load_state_dict(saved["discriminator"])
+    except RuntimeError as error:
+        summary = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{newest}: does not match this run's config (net shapes differ): {summary}") from None
 
 
 def keep_config_history(run, previous, config, step: int) -> None:

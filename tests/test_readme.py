@@ -18,7 +18,8 @@ def test_the_configuration_example_is_the_quickstart_preset():
 
 def test_the_plugin_table_lists_every_plugin():
     table = README[README.index("| kind | names |"):README.index("## Configuration")]
-    missing = [name for name in PLUGINS.names() if f"`{name}`" not in table]
+    shipped = [name for name in PLUGINS.names() if PLUGINS.get(name).__module__.startswith("ganforge.")]  # not tests' own
+    missing = [name for name in shipped if f"`{name}`" not in table]
     assert missing == []
 
 
