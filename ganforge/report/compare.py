@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import GanforgeError
 from ..train.run_dir import RunDir
 from ..train.stats import read_stats
+from .run_data import as_number
 
 CURVES = ("loss/d", "loss/g", "d/real", "d/fake")
 
@@ -41,11 +42,17 @@ def load_runs(paths: list[Path | str]) -> list[RunSummary]:
 
 
 def _summarise(run: RunDir, name: str) -> RunSummary:
-    if not run.stats.is_file() or not run.stats.read_text().strip():
+    records = [_numbers(record) for record in read_stats(run.stats)]
+    if not records:
         raise GanforgeError(f"{run.stats}: no stats yet (a run writes its first record after train.log_every steps)")
-    records = [{key: float(value) for key, value in record.items()} for record in read_stats(run.stats)]
     grids = sorted(run.samples.glob("step-*.png"))  # zero-padded step numbers: name order is step order
     return RunSummary(name, run.path, records, grids[-1] if grids else None)
+
+
+def _numbers(record: dict) -> dict[str, float]:
+    """A stats record's numeric values as floats ("nan"/"inf" strings included); anything else is left out."""
+    numbers = {key: as_number(value) for key, value in record.items()}
+    return {key: value for key, value in numbers.items() if value is not None}
 
 
 def format_value(value: float | None) -> str:
