@@ -199,11 +199,23 @@ def _list_index(node: list, key: str, where: str) -> int:
 
 def validate(raw: dict[str, Any]) -> Config:
     """Check the schema and every component against its registry; fill in all defaults."""
+    _check_integers(raw, "")
     try:
         config = Config.model_validate(raw)
     except pydantic.ValidationError as error:
         raise _config_error(error) from None
     return _resolve_components(config)
+
+
+def _check_integers(node, where: str) -> None:
+    """Every integer in the config fits in 64 bits: PyTorch, NumPy and the RNGs cannot take a larger one."""
+    if isinstance(node, bool):
+        return
+    if isinstance(node, int) and not -(2**63) <= node < 2**63:
+        raise ConfigError(where, f"expected an integer from -2^63 to 2^63 - 1, got {short_repr(node)}")
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        _check_integers(child, f"{where}.{key}" if where else str(key))
 
 
 def load_config(source: str | Path, overrides: list[str] = ()) -> Config:

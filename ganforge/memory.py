@@ -32,7 +32,9 @@ def available_bytes(device: torch.device | str = "cpu") -> int:
 
 
 def gigabytes(count: float) -> str:
-    """Bytes as GB for messages: 3 significant digits below 1000 (at least 0.001), whole numbers above."""
+    """Bytes as GB for messages: 3 significant digits below 1000 (at least 0.001), whole numbers above, a bound past 2^63."""
+    if count >= 2**63:
+        return f"more than {2**63 / 1e9:,.0f}"  # sizes that overflow 64-bit arithmetic
     value = max(count / 1e9, 0.001)
     return f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
 

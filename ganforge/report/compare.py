@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import GanforgeError
 from ..train.run_dir import RunDir
 from ..train.stats import read_stats
-from .run_data import as_number
+from .run_data import GRID_NAME, as_number, find_grids
 
 CURVES = ("loss/d", "loss/g", "d/real", "d/fake")
 
@@ -45,8 +45,8 @@ def _summarise(run: RunDir, name: str) -> RunSummary:
     records = [_numbers(record) for record in read_stats(run.stats)]
     if not records:
         raise GanforgeError(f"{run.stats}: no stats yet (a run writes its first record after train.log_every steps)")
-    grids = sorted(run.samples.glob("step-*.png"))  # zero-padded step numbers: name order is step order
-    return RunSummary(name, run.path, records, grids[-1] if grids else None)
+    grids = find_grids(run.samples)  # (step, path), oldest first
+    return RunSummary(name, run.path, records, grids[-1][1] if grids else None)
 
 
 def _numbers(record: dict) -> dict[str, float]:
@@ -136,7 +136,7 @@ def _grid_figure(run: RunSummary) -> str:
     name = html.escape(run.name)
     if run.last_grid is None:
         return f"<figure><figcaption>{name}: no sample grid yet</figcaption></figure>"
-    step = int(run.last_grid.stem.split("-")[-1])
+    step = int(GRID_NAME.fullmatch(run.last_grid.name).group(1))
     return (f'<figure><img class="grid" alt="{name}" src="{data_uri(run.last_grid.read_bytes())}">'
             f"<figcaption>{name}, step {step}</figcaption></figure>")
 

@@ -100,8 +100,8 @@ def as_number(raw) -> float | None:
 def find_grids(samples: Path) -> list[tuple[int, Path]]:
     if not samples.is_dir():
         return []
-    grids = [(int(m.group(1)), p) for p in samples.iterdir() if (m := GRID_NAME.fullmatch(p.name))]
-    return sorted(grids)
+    grids = [(int(m.group(1)), p) for p in samples.iterdir() if (m := GRID_NAME.fullmatch(p.name)) and p.is_file()]
+    return sorted(grids)  # regular files only: reading a FIFO named step-N.png would block
 
 
 def read_findings(run: RunData, doctor_file: Path) -> None:

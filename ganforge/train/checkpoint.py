@@ -10,6 +10,7 @@ import os
 import pickle
 import random
 import re
+import warnings
 import tempfile
 from pathlib import Path
 
@@ -130,14 +131,23 @@ def _load(path: Path):
     if path.exists() and not path.is_file():
         raise CheckpointError(f"{path}: expected a checkpoint file, found a folder or other non-file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. torch's note on pickle protocols: the one line below says it all
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such checkpoint") from None
     except pickle.UnpicklingError as error:
-        reason = str(error).strip().splitlines()[0]
+        reason = _refusal_reason(str(error))
         raise CheckpointError(f"{path}: refused to load: not a plain-tensor checkpoint ({reason})") from None
     except (RuntimeError, EOFError, OSError, ValueError, KeyError, TypeError, IndexError, MemoryError) as error:
         raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({_first_line(error)})") from None
+
+
+def _refusal_reason(message: str) -> str:
+    """The line of torch's weights-only refusal that says what the file holds (an unsupported global, ...)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    telling = [line for line in lines if "Unsupported" in line or "GLOBAL" in line]
+    return (telling or lines or ["it holds more than tensors and plain values"])[0][:200]
 
 
 def _first_line(error: Exception) -> str:

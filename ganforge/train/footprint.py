@@ -45,8 +45,10 @@ def footprint(data, z_dim: int, batch: int, grid: int, g_spec: dict, d_spec: dic
             D = DISCRIMINATORS.build(d_spec, field="discriminator", **shapes)
     except ConfigError:
         raise
-    except Exception:  # a net that cannot be built on the meta device: no estimate, build_state reports any problem
-        return None
+    except Exception as error:  # sizes whose product overflows 64 bits cannot be built anywhere
+        if "overflow" in str(error).lower():
+            return {"nets": math.inf, "one batch": 0, "sample grid": 0, "total": math.inf}
+        return None  # a net that cannot be built on the meta device: no estimate, build_state reports any problem
     parameters = sum(p.numel() for net in (G, D) for p in net.parameters())
     sample = math.prod(data.shape)
     largest_g, largest_d = _largest_activation(G, D, z_dim, batch)
