@@ -15,15 +15,15 @@ def machine() -> str:
     return f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, Python {platform.python_version()}"
 
 
-def write_section(key: str, markdown: str) -> None:
-    """Replace the section marked `key` (or append it), keeping every other section as it was."""
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else HEADER
+def write_section(key: str, markdown: str, document: Path = BENCHMARKS_MD) -> None:
+    """Replace the section marked `key` in `document` (or append it), keeping every other section as it was."""
+    text = document.read_text() if document.exists() else HEADER
     start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     block = f"{start}\n{markdown.strip()}\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
-    BENCHMARKS_MD.write_text(text)
+    document.parent.mkdir(parents=True, exist_ok=True)
+    document.write_text(text)
 
 
 def _values_by_name(specs: list[str], names: list[str], option: str, parser, parse, expected: str) -> dict:

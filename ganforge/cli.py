@@ -38,7 +38,8 @@ class OneLineParser(argparse.ArgumentParser):
     """A usage mistake is one line on stderr and exit code 2, as every other mistake is."""
 
     def error(self, message: str):
-        print(f"error: {self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        first_line = message.splitlines()[0] if message else "invalid arguments"
+        print(f"error: {self.prog}: {first_line} (see `{self.prog} --help`)", file=sys.stderr)
         sys.exit(2)
 
 
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("run_dir")
     sample.add_argument("-n", type=int, help="number of samples (default 64), or of strips with --interpolate (default 1)")
     sample.add_argument("--out", help="output file (default RUN_DIR/samples/sample.png or .npy)")
-    sample.add_argument("--format", choices=("png", "npy"), default="png")
+    sample.add_argument("--format", choices=("png", "npy"), help="png or npy (default: from --out's extension, else png)")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     sample.add_argument("--checkpoint", help="a checkpoint file other than the newest")
     sample.add_argument("--class", dest="label", type=int, metavar="K",
@@ -261,9 +262,12 @@ def command_sample(args) -> int:
         args.n = 1 if args.interpolate else 64
     if args.n < 1:
         raise ConfigError("-n", f"expected a positive number of samples, got {args.n}")
+    check_seeds(args)
+    args.format = output_format(args.out, args.format)
     run = RunDir.open(args.run_dir)
     config = load_config(run.config)
     state = build_state(config)
+    check_sample_memory(state, args.n * (args.frames if args.interpolate else 1))
     labels = sample_labels(state, args.n, args.label)
     load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
     if args.interpolate:
@@ -278,6 +282,43 @@ def command_sample(args) -> int:
         save_samples(state.data, samples, out, title=f"{run.path.name}, step {state.step}")
     print(f"wrote {args.n} samples (step {state.step}) to {out}")
     return 0
+
+
+def output_format(out: str | None, chosen: str | None) -> str:
+    """png or npy: --format, else --out's extension, else png; ConfigError for a directory or another extension."""
+    from .errors import ConfigError
+
+    if out is None:
+        return chosen or "png"
+    path = Path(out)
+    if path.is_dir():
+        raise ConfigError("--out", f"{out} is a directory; expected a file name such as {path / 'sample.png'}")
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in ("png", "npy"):
+        raise ConfigError("--out", f"expected a file name ending in .png or .npy, got {out}")
+    if chosen is not None and chosen != extension:
+        raise ConfigError("--out", f"{out} ends in .{extension} but --format is {chosen}; make them agree")
+    return extension
+
+
+def check_seeds(args) -> None:
+    """--seed and --interpolate seeds (plus the strip offsets) within 0..MAX_SEED, as train.seed."""
+    from .config import MAX_SEED
+    from .errors import ConfigError
+
+    for option, seed in (("--seed", args.seed), *(("--interpolate", seed + args.n - 1) for seed in args.interpolate or ())):
+        if not 0 <= seed <= MAX_SEED:
+            raise ConfigError(option, f"expected a seed from 0 to {MAX_SEED}, got {seed}")
+
+
+def check_sample_memory(state, count: int) -> None:
+    """-n (times --frames) samples: their latents and generated values must fit in memory."""
+    import math
+
+    from .memory import check_fits
+
+    each = (state.G.z_dim + 2 * math.prod(state.data.shape)) * 4  # z, G's float output, its data-unit copy
+    check_fits("-n", count * each, f"{count} samples", state.device)
 
 
 def write_interpolation(args, state, run) -> int:

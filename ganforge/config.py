@@ -16,7 +16,8 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import ConfigError
+from .errors import ConfigError, short_repr
+from .safe_yaml import YamlLimitError, load_limited, read_yaml_file
 
 PRESET_DIRS = (Path(__file__).resolve().parent / "presets",)  # configs/ at the repository root links here
 
@@ -33,15 +34,17 @@ class Component(BaseModel):
 
 
 Beta = Annotated[float, Field(ge=0, lt=1)]  # an Adam moving-average coefficient
+MAX_RATE = 1e6  # lr and weight_decay: beyond this the optimisers' float32 arithmetic overflows for some betas
+MAX_SEED = 2**32 - 1  # every seed derived from it (seed·1,000,003 + epoch, seed + offsets) stays within int64
 
 
 class OptimizerConfig(Section):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # an infinite lr or beta is never meant
     name: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
-    lr: float = Field(2e-4, gt=0)
+    lr: float = Field(2e-4, gt=0, le=MAX_RATE)
     betas: tuple[Beta, Beta] = (0.5, 0.999)
     momentum: float = Field(0.0, ge=0, lt=1)
-    weight_decay: float = Field(0.0, ge=0)
+    weight_decay: float = Field(0.0, ge=0, le=MAX_RATE)
     grad_clip: float | None = Field(None, gt=0, description="clip this net's gradient norm to this value")
 
 
@@ -61,7 +64,7 @@ class OnNanConfig(Section):
 class TrainConfig(Section):
     steps: int = Field(2000, ge=1, description="G steps")
     batch_size: int = Field(64, ge=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     sample_every: int = Field(500, ge=1)
     checkpoint_every: int = Field(500, ge=1)
     keep_checkpoints: int = Field(3, ge=1)
@@ -89,7 +92,7 @@ class EvalConfig(Section):
                                                "random_conv or inception_v3")
     inception_weights: str | None = Field(None, description="local FID-InceptionV3 weights file (nothing is downloaded)")
     ema: bool = Field(True, description="evaluate the EMA generator when the ema plugin is on")
-    seed: int = Field(0, description="seed of the generated and real samples an evaluation draws")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the generated and real samples an evaluation draws")
 
 
 class DoctorConfig(Section):
@@ -139,10 +142,7 @@ def read_yaml(source: str | Path) -> tuple[dict[str, Any], str]:
         if preset is None:
             raise ConfigError("", f"{source}: no such config file or preset (presets: {', '.join(preset_names())})")
         path = preset
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConfigError("", f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    raw = read_yaml_file(path)
     if not isinstance(raw, dict):
         raise ConfigError("", f"{path}: expected a mapping of sections (data, generator, ...), got {type(raw).__name__}")
     return raw, path.stem
@@ -155,15 +155,24 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             raise ConfigError(override, "expected an override of the form section.key=value")
         path, text = override.split("=", 1)
         keys = path.split(".")
-        try:
-            value = yaml.safe_load(text) if text != "" else ""
-        except yaml.YAMLError:
-            value = text
+        value = _override_value(text, path)
         node = raw
         for depth, key in enumerate(keys[:-1]):
             node = _child(node, key, ".".join(keys[: depth + 1]))
         _assign(node, keys[-1], value, path)
     return raw
+
+
+def _override_value(text: str, where: str):
+    """An override's value parsed as YAML (under the limits of safe_yaml); text that is not YAML stays a string."""
+    if text == "":
+        return ""
+    try:
+        return load_limited(text)
+    except YamlLimitError as error:
+        raise ConfigError(where, f"expected a plain value, got YAML that is {error}") from None
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError, TypeError):
+        return text
 
 
 def _child(node, key, where):
@@ -191,11 +200,23 @@ def _list_index(node: list, key: str, where: str) -> int:
 
 def validate(raw: dict[str, Any]) -> Config:
     """Check the schema and every component against its registry; fill in all defaults."""
+    _check_integers(raw, "")
     try:
         config = Config.model_validate(raw)
     except pydantic.ValidationError as error:
         raise _config_error(error) from None
     return _resolve_components(config)
+
+
+def _check_integers(node, where: str) -> None:
+    """Every integer in the config fits in 64 bits: PyTorch, NumPy and the RNGs cannot take a larger one."""
+    if isinstance(node, bool):
+        return
+    if isinstance(node, int) and not -(2**63) <= node < 2**63:
+        raise ConfigError(where, f"expected an integer from -2^63 to 2^63 - 1, got {short_repr(node)}")
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        _check_integers(child, f"{where}.{key}" if where else str(key))
 
 
 def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
@@ -255,12 +276,24 @@ def _resolve_components(config: Config) -> Config:
     resolved["discriminator"] = DISCRIMINATORS.validate(resolved["discriminator"], "discriminator")
     resolved["loss"] = LOSSES.validate(resolved["loss"], "loss")
     resolved["plugins"] = [PLUGINS.validate(spec, f"plugins.{i}") for i, spec in enumerate(resolved["plugins"])]
+    _refuse_repeated_plugins(resolved["plugins"], PLUGINS)
     for i, spec in enumerate(resolved["plugins"]):
         PLUGINS.build(spec, field=f"plugins.{i}")  # plugins check their option ranges when built; cheap
     if resolved["eval"]["metrics"] is not None:
         resolved["eval"]["metrics"] = [METRICS.validate({"name": spec} if isinstance(spec, str) else spec, f"eval.metrics.{i}")
                                        for i, spec in enumerate(resolved["eval"]["metrics"])]
     return Config.model_validate(resolved)
+
+
+def _refuse_repeated_plugins(specs: list[dict], plugins) -> None:
+    """A plugin listed twice would apply its hooks twice (two penalties, two packings): refused unless it says `repeatable`."""
+    first_place: dict[str, int] = {}
+    for i, spec in enumerate(specs):
+        name = spec["name"]
+        if name in first_place and not getattr(plugins.get(name, f"plugins.{i}.name"), "repeatable", False):
+            raise ConfigError(f"plugins.{i}", f"{name} is already plugins.{first_place[name]}; a plugin can be listed "
+                                              "once (put all its options in one entry)")
+        first_place.setdefault(name, i)
 
 
 def _config_error(error: pydantic.ValidationError) -> ConfigError:
@@ -272,7 +305,7 @@ def _config_error(error: pydantic.ValidationError) -> ConfigError:
         return ConfigError(field, f"unknown key; valid keys here: {valid}")
     if first["type"] == "missing":
         return ConfigError(field, "required but missing")
-    return ConfigError(field, f"{first['msg']} (got {first.get('input')!r})")
+    return ConfigError(field, f"{first['msg']} (got {short_repr(first.get('input'))})")
 
 
 def _section_model(location: tuple) -> type[BaseModel] | None:

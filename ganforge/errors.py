@@ -23,3 +23,9 @@ class DataError(GanforgeError):
 
 class CheckpointError(GanforgeError):
     """A checkpoint is missing, unreadable, unsafe or does not match the config."""
+
+
+def short_repr(value, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters, so an error about a huge value stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

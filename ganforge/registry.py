@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import pydantic
 
-from .errors import ConfigError
+from .errors import ConfigError, short_repr
 
 
 class Registry:
@@ -81,7 +81,7 @@ class Registry:
         except pydantic.ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise ConfigError(f"{field}.{where}", f"{first['msg']} (got {first.get('input')!r})") from None
+            raise ConfigError(f"{field}.{where}", f"{first['msg']} (got {short_repr(first.get('input'))})") from None
         return {"name": name, **checked.model_dump()}
 
     def build(self, spec: dict[str, Any], field: str | None = None, **injected):

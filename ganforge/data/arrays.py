@@ -1,6 +1,8 @@
 """NumPy .npy/.npz files: images or feature vectors (loaded without pickle, so no code can run)."""
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +18,7 @@ PREFERRED_KEYS = ("x", "images")
 NPY_SIGNATURE = b"\x93NUMPY"
 NPZ_SIGNATURE = b"PK"  # a zip archive
 CONVERT_CHUNK = 1024  # samples converted to float64 at a time, to bound memory on large arrays
+DEFLATE_MAX_RATIO = 1032  # no deflate stream expands by more
 IMAGE_SHAPES = "[N, D] vectors, [N, H, W] grayscale images or [N, C, H, W] / [N, H, W, C] images"
 
 
@@ -53,6 +56,8 @@ class ArraySource(StoredSource):
         if data.dtype.kind not in "uif":
             raise DataError(file, f"{name} has dtype {data.dtype}; expected uint8 or integer images, or float images or vectors")
         self.feature_range = None
+        if 0 in data.shape[1:]:
+            raise DataError(file, f"{name} has shape {data.shape}; expected samples of at least one value each")
         if data.ndim == 2:
             if image_size is not None:
                 raise ConfigError("data.image_size", f"applies to images only; {file} holds vectors of shape {data.shape}")
@@ -90,9 +95,26 @@ def _load(file: Path, key: str | None, labels_key: str | None) -> tuple[np.ndarr
             chosen = _choose_key(file, loaded.files, key, labels_key)
             if labels_key is not None and labels_key not in loaded.files:
                 raise DataError(file, f"has no labels array {labels_key!r}; its arrays: {', '.join(loaded.files)}")
+            for member in (chosen, labels_key):
+                if member is not None:
+                    _check_member_size(file, loaded.zip, member)
             return loaded[chosen], f"array {chosen!r}", None if labels_key is None else loaded[labels_key]
-    except (ValueError, OSError, EOFError) as error:
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, MemoryError) as error:
         raise DataError(file, f"cannot be read as a NumPy .npy/.npz file without pickle ({error})") from None
+
+
+def _check_member_size(file: Path, archive: zipfile.ZipFile, member: str) -> None:
+    """Refuse, before numpy allocates it, an array whose header announces more bytes than its zip member can hold."""
+    info = archive.getinfo(member if member in archive.namelist() else f"{member}.npy")
+    ratio = 1 if info.compress_type == zipfile.ZIP_STORED else DEFLATE_MAX_RATIO
+    with archive.open(info) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(stream)
+    needed = math.prod(shape) * dtype.itemsize
+    if needed > min(info.file_size, info.compress_size * ratio):
+        raise DataError(file, f"array {member!r} announces shape {shape} of {dtype} ({needed} bytes), "
+                              f"but its member in the archive holds at most {min(info.file_size, info.compress_size * ratio)} bytes")
 
 
 def _choose_key(file: Path, keys: list[str], key: str | None, labels_key: str | None) -> str:

@@ -1,6 +1,7 @@
 """CIFAR-10 from its python-pickle batches, read with an unpickler that cannot run code."""
 from __future__ import annotations
 
+import math
 import pickle
 from pathlib import Path
 from typing import Literal
@@ -8,7 +9,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from ..errors import DataError
+from ..errors import DataError, short_repr
 from . import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
@@ -57,7 +58,8 @@ def read_batch(file: Path) -> tuple[np.ndarray, np.ndarray]:
             batch = RestrictedUnpickler(stream, encoding="bytes").load()
     except UnsafePickleError as error:
         raise DataError(file, str(error)) from None
-    except (pickle.UnpicklingError, OSError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+    except (pickle.UnpicklingError, OSError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            MemoryError, RecursionError, OverflowError) as error:
         raise DataError(file, f"is not a readable CIFAR-10 batch ({type(error).__name__}: {error})") from None
     data, labels = _entry(batch, "data", file), _entry(batch, "labels", file)
     if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2 and data.shape[1] == np.prod(IMAGE_SHAPE)):
@@ -80,12 +82,14 @@ class RestrictedUnpickler(pickle.Unpickler):
     called, so a malicious file cannot run code.
     """
 
-    ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-    }
+    def __init__(self, stream, **options):
+        super().__init__(stream, **options)
+        self.ALLOWED = {
+            ("numpy.core.multiarray", "_reconstruct"): _small_reconstruct,
+            ("numpy._core.multiarray", "_reconstruct"): _small_reconstruct,
+            ("numpy", "ndarray"): _small_ndarray,
+            ("numpy", "dtype"): _plain_dtype,
+        }
 
     def find_class(self, module, name):
         if (module, name) == ("_codecs", "encode"):  # how Python 3 writes bytes at pickle protocol ≤ 2
@@ -96,6 +100,41 @@ class RestrictedUnpickler(pickle.Unpickler):
             f"refusing to unpickle {module}.{name}: a CIFAR-10 batch holds only numpy arrays, lists and dicts "
             "(this file is not a CIFAR-10 batch, and may be malicious)"
         )
+
+
+MAX_PRESET_ELEMENTS = 1 << 16  # an array the pickle sizes before its data arrive; CIFAR-10's own pickles use 0
+
+
+def _small_reconstruct(subtype, shape, dtype):
+    """numpy's _reconstruct as pickles call it (an empty array that __setstate__ then fills), for a small plain ndarray.
+
+    The bytes of a real array come after, through __setstate__, which checks their length against
+    the shape; so a pickle can never make numpy allocate more than the file itself holds.
+    """
+    _check_preset_shape(shape)
+    if subtype is not _small_ndarray:  # the pickle's numpy.ndarray, as find_class hands it out
+        raise UnsafePickleError(f"refusing to unpickle an array of type {short_repr(subtype)}: a CIFAR-10 batch holds plain arrays")
+    return _reconstruct(np.ndarray, shape, dtype)
+
+
+def _small_ndarray(shape, dtype=float, *args):
+    _check_preset_shape(shape)
+    return np.ndarray(shape, _plain_dtype(dtype))
+
+
+def _check_preset_shape(shape) -> None:
+    sizes = shape if isinstance(shape, (tuple, list)) else (shape,)
+    if not all(isinstance(size, int) and 0 <= size for size in sizes) or math.prod(sizes) > MAX_PRESET_ELEMENTS:
+        raise UnsafePickleError(f"refusing to unpickle an array of shape {short_repr(shape)} before its data "
+                                "(a CIFAR-10 batch sizes its arrays from the data it holds)")
+
+
+def _plain_dtype(name, *args):
+    """np.dtype(...) for numbers only: an object dtype would let the pickle fill an array with arbitrary values."""
+    dtype = np.dtype(name, *args)
+    if dtype.kind not in "biuf":
+        raise UnsafePickleError(f"refusing to unpickle dtype {dtype}: a CIFAR-10 batch holds numbers only")
+    return dtype
 
 
 def _encode_latin1(text: str, encoding: str = "utf-8") -> bytes:

@@ -25,6 +25,7 @@ IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 GZIP_SIGNATURE = b"\x1f\x8b"
 READ_CHUNK = 1 << 20
+DEFLATE_MAX_RATIO = 1032  # no deflate stream expands by more: a gzip file of B bytes holds at most 1032·B
 
 
 def read_idx(path: str | Path, expected_magic: int) -> np.ndarray:
@@ -39,6 +40,7 @@ def read_idx(path: str | Path, expected_magic: int) -> np.ndarray:
     try:
         with _open_maybe_gzipped(path) as stream:
             dims = _read_header(stream, path, expected_magic)
+            _check_declared_size(path, dims, gzipped=isinstance(stream, gzip.GzipFile))
             elements = np.frombuffer(_read_payload(stream, path, dims), dtype=np.uint8)
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
         raise DataError(path, f"is not a readable gzip file ({error})") from None
@@ -124,6 +126,18 @@ def _read_header(stream: BinaryIO, path: Path, expected_magic: int) -> tuple[int
     if len(dim_bytes) < 4 * ndim:
         raise DataError(path, f"is truncated inside its header ({ndim} dimensions announced)")
     return struct.unpack(f">{ndim}I", dim_bytes)
+
+
+def _check_declared_size(path: Path, dims: tuple[int, ...], gzipped: bool) -> None:
+    """Refuse, before allocating, a header with a zero dimension or announcing more bytes than the file can hold."""
+    shape = "×".join(map(str, dims)) or "no dimensions"
+    if not dims or 0 in dims:
+        raise DataError(path, f"its header announces shape {shape}; expected at least one sample of at least one value")
+    declared, size = math.prod(dims), path.stat().st_size
+    capacity = size * DEFLATE_MAX_RATIO if gzipped else size - 4 - 4 * len(dims)
+    if declared > capacity:
+        held = f"a {size}-byte gzip file holds at most {capacity}" if gzipped else f"the file holds {capacity}"
+        raise DataError(path, f"is truncated or corrupt: its header announces {shape} = {declared} bytes of data, {held}")
 
 
 def _read_payload(stream: BinaryIO, path: Path, dims: tuple[int, ...]) -> bytearray:

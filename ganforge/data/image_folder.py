@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from ..errors import ConfigError, DataError
+from ..memory import check_fits
 from . import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
@@ -63,6 +64,8 @@ class ImageFolderSource(StoredSource):
             raise DataError(folder, f"contains no images (looked for {looked_for} files, any letter case, here and in subfolders)")
         if image_size is None or channels is None:
             image_size, channels = own_geometry(folder, files, image_size, channels)
+        check_fits("data.image_size", len(files) * channels * image_size * image_size,
+                   f"{len(files)} images of {channels}×{image_size}×{image_size}")
         samples = torch.empty((len(files), channels, image_size, image_size), dtype=torch.uint8)
         for position, file in enumerate(files):
             samples[position] = load_image(file, channels, image_size)
@@ -126,11 +129,12 @@ def _files_by_class(folder: Path) -> dict[str, list[Path]]:
 
 
 def _image_files(folder: Path) -> list[Path]:
-    """Sorted paths of the images in `folder` and its subfolders, hidden ones skipped."""
+    """Sorted paths of the images in `folder` and its subfolders: regular files only (a FIFO or socket named x.png would
+    block the reader), hidden ones skipped."""
     found = []
     for directory, subfolders, names in os.walk(folder):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        found += [Path(directory, name) for name in names if _is_image(name)]
+        found += [Path(directory, name) for name in names if _is_image(name) and Path(directory, name).is_file()]
     return sorted(found)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..memory import check_fits
 from . import DATA
 from .source import DataSource
 
@@ -50,6 +51,7 @@ class RingSource(MixtureSource):
         _require(modes >= 1, "modes", "an integer ≥ 1", modes)
         _require(radius > 0, "radius", "a number > 0", radius)
         _require(std > 0, "std", "a number > 0", std)
+        check_fits("data.modes", modes * 2 * 8 * 3, f"{modes} mode centres")
         angles = 2 * math.pi * torch.arange(modes, dtype=torch.float64) / modes
         centres = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
         super().__init__(centres, std, scale=1 / radius, labelled=labelled)
@@ -63,6 +65,7 @@ class GridSource(MixtureSource):
         _require(modes_per_side >= 1, "modes_per_side", "an integer ≥ 1", modes_per_side)
         _require(spacing > 0, "spacing", "a number > 0", spacing)
         _require(std > 0, "std", "a number > 0", std)
+        check_fits("data.modes_per_side", modes_per_side**2 * 2 * 8 * 4, f"{modes_per_side}² mode centres")
         coords = (torch.arange(modes_per_side, dtype=torch.float64) - (modes_per_side - 1) / 2) * spacing
         rows, columns = torch.meshgrid(coords, coords, indexing="ij")
         centres = torch.stack([rows.flatten(), columns.flatten()], dim=1)

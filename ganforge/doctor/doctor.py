@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..jsonl import parse_record, read_lines, record_step, rewrite
 from ..train.stats import JsonlWriter, read_stats
 from .advice import advice_for
 from .finding import Finding, severity_rank
@@ -82,19 +83,13 @@ class DoctorWriter(JsonlWriter):
     def truncate_after(self, step: int) -> None:
         if not self.path.exists():
             return
-        lines = [line for line in self.path.read_text().splitlines() if line.strip()]
-        kept = [line for line in lines if _remedy_record(line) or _record_step(line) <= step]
-        temporary = self.path.with_suffix(".jsonl.tmp")
-        temporary.write_text("".join(line + "\n" for line in kept))
-        temporary.replace(self.path)
+        kept = [line for line in read_lines(self.path) if _remedy_record(line) or record_step(line) <= step]
+        rewrite(self.path, kept)
 
 
 def _remedy_record(line: str) -> bool:
-    return json.loads(line).get("rule") == "auto_remedy"
-
-
-def _record_step(line: str) -> int:
-    return int(json.loads(line)["step"])
+    record = parse_record(line)
+    return record is not None and record.get("rule") == "auto_remedy"
 
 
 def diagnose_run(run_dir) -> list[Finding]:
@@ -149,14 +144,5 @@ def data_source_or_none(config):
 
 
 def read_stats_lenient(path: Path) -> list[dict]:
-    """stats.jsonl records; a torn last line (a run still writing, or killed) is skipped."""
-    try:
-        return read_stats(path)
-    except json.JSONDecodeError:
-        records = []
-        for line in path.read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return [record for record in records if isinstance(record, dict) and "step" in record]
+    """stats.jsonl records; a torn last line (a run still writing, or killed) or an unreadable one is skipped."""
+    return read_stats(path)

@@ -27,10 +27,12 @@ before its G drifts off the data), while that one has advice left; then it
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 from ..config import Config, apply_overrides, save_config, validate
+from ..jsonl import read_records
 from ..train.checkpoint import checkpoint_path, list_checkpoints
 from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
@@ -176,9 +178,10 @@ def _records(run: RunDir) -> list[dict]:
     path = run.path / "doctor.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_records(path)[0]
 
 
 def _step_of(path: Path) -> int:
-    """step-00001200.pt / step-00001200.png → 1200."""
-    return int(path.stem.removeprefix("step-"))
+    """step-00001200.pt / step-00001200.png → 1200; -1 for any other name (such a file is never moved)."""
+    match = re.fullmatch(r"step-(\d+)\.(pt|png)", path.name)
+    return int(match.group(1)) if match else -1

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import GanforgeError
+from ..safe_yaml import read_yaml_file
 from .finding import Advice, Finding
 
 
@@ -40,7 +42,7 @@ def pasteable(item: Advice, plugins: list[dict]) -> str:
 
 def current_plugins(run_dir: Path) -> list[dict]:
     try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        config = read_yaml_file(run_dir / "config.yaml")
         return list(config.get("plugins") or [])
-    except (OSError, yaml.YAMLError, AttributeError):
+    except (GanforgeError, AttributeError, TypeError):
         return []

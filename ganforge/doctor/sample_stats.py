@@ -51,23 +51,20 @@ class SampleProbe:
         self.real, labels = data.batch(0, self.size, PROBE_SEED)
         self.labels = None if state.fixed_labels is None or labels is None else labels.to(state.device)
         self.real_flat = self.real.flatten(1).float()
-        real_distances = pair_distances(self.real_flat)
-        self.real_mean_distance = float(real_distances.mean())
-        self.duplicate_radius = float(torch.quantile(real_distances, 0.01))
-        nearest_real = float(nearest_distances(self.real_flat, self.real_flat, exclude_self=True).median())
-        self.real_nn = max(nearest_real, 1e-3 * self.real_mean_distance)  # a dataset of repeated images has 0 here
-        self.real_std = float(self.real_flat.std(dim=0).mean())
+        self.compares = self.size >= 2  # distances and spreads need two rows: a one-sample dataset has none
+        if self.compares:
+            real_distances = pair_distances(self.real_flat)
+            self.real_mean_distance = float(real_distances.mean())
+            self.duplicate_radius = float(torch.quantile(real_distances, 0.01))
+            nearest_real = float(nearest_distances(self.real_flat, self.real_flat, exclude_self=True).median())
+            self.real_nn = max(nearest_real, 1e-3 * self.real_mean_distance)  # a dataset of repeated images has 0 here
+            self.real_std = float(self.real_flat.std(dim=0).mean())
         self.heldout = heldout_batch(data, heldout_source, self.size)
 
     @torch.no_grad()
     def __call__(self, state) -> dict[str, float]:
         fake = generate(state.G, self.z, self.labels).flatten(1).float()
-        pairs, nearest = pair_distances(fake), float(nearest_distances(fake, self.real_flat).median())
-        stats = {"samples/diversity": float(pairs.mean()) / max(self.real_mean_distance, 1e-12),
-                 "samples/near_duplicates": float((pairs <= self.duplicate_radius).float().mean()),
-                 "samples/nn_ratio": nearest / max(self.real_nn, 1e-12),
-                 "samples/offset": nearest / max(self.real_mean_distance, 1e-12),
-                 "samples/std": float(fake.std(dim=0).mean()) / max(self.real_std, 1e-12)}
+        stats = self.distance_stats(fake) if self.compares else {}
         if state.data.is_image:
             stats["samples/saturation"] = float((fake.abs() > SATURATED).float().mean())
         if hasattr(state.data, "centres"):
@@ -79,6 +76,14 @@ class SampleProbe:
         if self.heldout is not None:
             stats.update(self.discriminator_signs(state))
         return {name: value if math.isfinite(value) else math.nan for name, value in stats.items()}
+
+    def distance_stats(self, fake: torch.Tensor) -> dict[str, float]:
+        pairs, nearest = pair_distances(fake), float(nearest_distances(fake, self.real_flat).median())
+        return {"samples/diversity": float(pairs.mean()) / max(self.real_mean_distance, 1e-12),
+                "samples/near_duplicates": float((pairs <= self.duplicate_radius).float().mean()),
+                "samples/nn_ratio": nearest / max(self.real_nn, 1e-12),
+                "samples/offset": nearest / max(self.real_mean_distance, 1e-12),
+                "samples/std": float(fake.std(dim=0).mean()) / max(self.real_std, 1e-12)}
 
     def discriminator_signs(self, state) -> dict[str, float]:
         """E[sign D(x)] on the fixed training batch and the held-out batch (eval mode; skipped if D refuses)."""

@@ -90,6 +90,7 @@ def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = Non
     state = build_state(config)
     load_checkpoint(Path(checkpoint) if checkpoint else latest_checkpoint(run.checkpoints), state)
     settings = config.eval.model_copy(update={"n": n} if n else {})
+    _check_memory(state, settings.n, "--n" if n else "eval.n")
     generator = sampling_generator(state, settings.ema if ema is None else ema)
     result = evaluate(generator, state.data, config.data.model_dump(), settings, metrics)
     result = {"step": state.step, **result}
@@ -97,6 +98,15 @@ def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = Non
     if record:
         append_record(run.path / "eval.jsonl", result)
     return result
+
+
+def _check_memory(state, n: int, field: str) -> None:
+    """n generated samples (latents, outputs, features of the same size at least) must fit in memory."""
+    import math
+
+    from ..memory import check_fits
+
+    check_fits(field, n * (state.G.z_dim + 2 * math.prod(state.data.shape)) * 4, f"{n} generated samples", state.device)
 
 
 def evaluate_state(state) -> dict:

@@ -14,6 +14,7 @@ Activation = Literal["relu", "leaky_relu"]
 Upsample = Literal["transposed", "pixelshuffle", "nearest"]
 
 MAX_WIDTH_MULTIPLIER = 8  # conv nets never grow past width·8 channels (as in DCGAN)
+MAX_DEPTH = 256  # layers (or blocks) per net or resolution: building 10^12 of them would never finish
 
 
 # --- option checks ---------------------------------------------------------------------
@@ -32,6 +33,8 @@ def check_size_options(role: str, width: int, depth: int, dropout: float = 0.0) 
     """The options every net has: positive width and depth, dropout in [0, 1)."""
     check_positive(width, f"{role}.width")
     check_positive(depth, f"{role}.depth")
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"{role}.depth", f"expected 1 to {MAX_DEPTH} layers, got {depth}")
     check_dropout(dropout, f"{role}.dropout")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import GanforgeError
 from ..train.run_dir import RunDir
 from ..train.stats import read_stats
+from .run_data import GRID_NAME, as_number, find_grids
 
 CURVES = ("loss/d", "loss/g", "d/real", "d/fake")
 
@@ -75,11 +76,17 @@ def load_runs(paths: list[Path | str]) -> list[RunSummary]:
 
 
 def _summarise(run: RunDir, name: str) -> RunSummary:
-    if not run.stats.is_file() or not run.stats.read_text().strip():
+    records = [_numbers(record) for record in read_stats(run.stats)]
+    if not records:
         raise GanforgeError(f"{run.stats}: no stats yet (a run writes its first record after train.log_every steps)")
-    records = [{key: float(value) for key, value in record.items()} for record in read_stats(run.stats)]
-    grids = sorted(run.samples.glob("step-*.png"))  # zero-padded step numbers: name order is step order
-    return RunSummary(name, run.path, records, grids[-1] if grids else None, latest_evaluation(run.path / "eval.jsonl"))
+    grids = find_grids(run.samples)  # (step, path), oldest first
+    return RunSummary(name, run.path, records, grids[-1][1] if grids else None, latest_evaluation(run.path / "eval.jsonl"))
+
+
+def _numbers(record: dict) -> dict[str, float]:
+    """A stats record's numeric values as floats ("nan"/"inf" strings included); anything else is left out."""
+    numbers = {key: as_number(value) for key, value in record.items()}
+    return {key: value for key, value in numbers.items() if value is not None}
 
 
 def format_value(value: float | None) -> str:
@@ -168,7 +175,7 @@ def _grid_figure(run: RunSummary) -> str:
     name = html.escape(run.name)
     if run.last_grid is None:
         return f"<figure><figcaption>{name}: no sample grid yet</figcaption></figure>"
-    step = int(run.last_grid.stem.split("-")[-1])
+    step = int(GRID_NAME.fullmatch(run.last_grid.name).group(1))
     return (f'<figure><img class="grid" alt="{name}" src="{data_uri(run.last_grid.read_bytes())}">'
             f"<figcaption>{name}, step {step}</figcaption></figure>")
 

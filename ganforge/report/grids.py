@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..errors import GanforgeError
+
 
 def image_grid(images: np.ndarray, columns: int | None = None, padding: int = 2) -> Image.Image:
     """uint8 images [N, C, H, W] (C = 1 or 3) tiled into one picture, `columns` wide (default: square)."""
@@ -47,12 +49,33 @@ def save_scatter(points: np.ndarray, path: Path, centres: np.ndarray | None = No
     pyplot.close(figure)
 
 
+def save_histogram(values: np.ndarray, path: Path, title: str = "") -> None:
+    """1-D samples as a histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(5, 3.5), dpi=100)
+    axes.hist(values, bins=min(100, max(10, len(values) // 10)))
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
+
+
 def save_samples(data_source, samples_in_data_units: np.ndarray, path: Path, title: str = "") -> None:
-    """A grid for image data, a scatter plot (with centres when the source has them) for 2-D data."""
+    """A grid for image data; for vectors, a scatter plot of 2-D samples (with centres when the source has them),
+    of the first two dimensions of wider ones, or a histogram of 1-D ones."""
+    samples = samples_in_data_units
     if data_source.is_image:
-        save_image_grid(samples_in_data_units, path)
-    elif samples_in_data_units.shape[1] == 2:
+        save_image_grid(samples, path)
+    elif samples.ndim == 2 and samples.shape[1] == 2:
         centres = getattr(data_source, "centres", None)
-        save_scatter(samples_in_data_units, path, None if centres is None else np.asarray(centres), title)
+        save_scatter(samples, path, None if centres is None else np.asarray(centres), title)
+    elif samples.ndim == 2 and samples.shape[1] > 2:
+        save_scatter(samples[:, :2], path, None, f"{title} (dimensions 0 and 1 of {samples.shape[1]})".strip())
+    elif samples.ndim == 2 and samples.shape[1] == 1:
+        save_histogram(samples[:, 0], path, title)
     else:
-        raise ValueError(f"cannot picture samples of shape {samples_in_data_units.shape[1:]}; use --format npy")
+        raise GanforgeError(f"{path}: cannot picture samples of shape {samples.shape[1:]}; use --format npy")

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from ..errors import GanforgeError
+from ..safe_yaml import read_yaml_file
 
 GRID_NAME = re.compile(r"step-(\d+)\.png$")  # written by the loop; `ganforge sample`'s sample.png is not one
 
@@ -64,11 +65,11 @@ def read_config(run: RunData) -> None:
     config_file = run.path / "config.yaml"
     if not config_file.is_file():
         return
-    run.config_text = config_file.read_text()
     try:
-        loaded = yaml.safe_load(run.config_text)
-    except yaml.YAMLError:
-        loaded = None
+        loaded = read_yaml_file(config_file)
+        run.config_text = config_file.read_text()
+    except GanforgeError as error:  # binary, not UTF-8, malformed or huge: the page says so instead
+        loaded, run.config_text = None, f"(config.yaml not shown: {error})"
     run.config = loaded if isinstance(loaded, dict) else {}
 
 
@@ -99,8 +100,8 @@ def as_number(raw) -> float | None:
 def find_grids(samples: Path) -> list[tuple[int, Path]]:
     if not samples.is_dir():
         return []
-    grids = [(int(m.group(1)), p) for p in samples.iterdir() if (m := GRID_NAME.fullmatch(p.name))]
-    return sorted(grids)
+    grids = [(int(m.group(1)), p) for p in samples.iterdir() if (m := GRID_NAME.fullmatch(p.name)) and p.is_file()]
+    return sorted(grids)  # regular files only: reading a FIFO named step-N.png would block
 
 
 def read_findings(run: RunData, doctor_file: Path) -> None:

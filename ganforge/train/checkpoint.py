@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import re
+import warnings
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from ..errors import CheckpointError
 from .state import TrainState
 
 PREFIX, SUFFIX = "step-", ".pt"
+NAME = re.compile(rf"{PREFIX}(\d+){re.escape(SUFFIX)}")  # step-00000020.pt; `step-00000020 (copy).pt` is not one
+REQUIRED = {"step": int, "batches_drawn": int, "generator": dict, "discriminator": dict, "opt_g": dict, "opt_d": dict,
+            "plugins": list, "rng": dict}
+RNG_KEYS = ("torch", "numpy", "python")
 
 
 def checkpoint_path(directory: Path, step: int) -> Path:
@@ -30,8 +36,8 @@ def list_checkpoints(directory: Path) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    found = [p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX)]
-    return sorted(found, key=checkpoint_step)
+    found = [(int(match.group(1)), p) for p in directory.iterdir() if (match := NAME.fullmatch(p.name)) and p.is_file()]
+    return [path for _, path in sorted(found)]
 
 
 def checkpoint_step(path: Path) -> int:
@@ -65,15 +71,18 @@ def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
         state.D.load_state_dict(checkpoint["discriminator"])
         state.opt_g.load_state_dict(checkpoint["opt_g"])
         state.opt_d.load_state_dict(checkpoint["opt_d"])
-    except (RuntimeError, ValueError, KeyError) as error:
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
         summary = str(error).strip().splitlines()[0]
         raise CheckpointError(f"{origin}: does not match this run's config (net or optimiser shapes differ): {summary}") from None
     if len(checkpoint["plugins"]) != len(state.plugins):
         raise CheckpointError(f"{origin}: holds state for {len(checkpoint['plugins'])} plugins, the config has {len(state.plugins)}")
-    for plugin, plugin_state in zip(state.plugins, checkpoint["plugins"]):
-        plugin.load_state_dict(plugin_state)
+    try:
+        for plugin, plugin_state in zip(state.plugins, checkpoint["plugins"]):
+            plugin.load_state_dict(plugin_state)
+        restore_rng(checkpoint["rng"])
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        raise CheckpointError(f"{origin}: its plugin or RNG state does not fit this run ({_first_line(error)})") from None
     state.step, state.batches_drawn = checkpoint["step"], checkpoint["batches_drawn"]
-    restore_rng(checkpoint["rng"])
 
 
 def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
@@ -102,15 +111,53 @@ def load_checkpoint(path: Path, state: TrainState) -> None:
 
 
 def read_checkpoint(path: Path) -> dict:
+    """The checkpoint at `path` as a dict holding every entry `capture` writes; CheckpointError naming the file otherwise."""
+    return check_entries(_load(Path(path)), Path(path))
+
+
+def check_entries(checkpoint, path: Path) -> dict:
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"{path}: expected a ganforge checkpoint (a dict of states), found a {type(checkpoint).__name__}")
+    for key, kind in REQUIRED.items():
+        if not isinstance(checkpoint.get(key), kind) or (kind is int and isinstance(checkpoint[key], bool)):
+            found = "nothing" if key not in checkpoint else type(checkpoint[key]).__name__
+            raise CheckpointError(f"{path}: expected a {kind.__name__} under {key!r} (a ganforge checkpoint), found {found}")
+    missing = [key for key in RNG_KEYS if key not in checkpoint["rng"]]
+    if missing:
+        raise CheckpointError(f"{path}: its 'rng' entry lacks {', '.join(missing)} (expected {', '.join(RNG_KEYS)})")
+    if checkpoint["step"] < 0 or checkpoint["batches_drawn"] < 0:
+        raise CheckpointError(f"{path}: expected step and batches_drawn ≥ 0, found {checkpoint['step']} and {checkpoint['batches_drawn']}")
+    return checkpoint
+
+
+def _load(path: Path):
+    if path.is_file() and path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: empty file (0 bytes, as a full disk leaves); expected a checkpoint, use an older one")
+    if path.exists() and not path.is_file():
+        raise CheckpointError(f"{path}: expected a checkpoint file, found a folder or other non-file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. torch's note on pickle protocols: the one line below says it all
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such checkpoint") from None
     except pickle.UnpicklingError as error:
-        reason = str(error).strip().splitlines()[0]
+        reason = _refusal_reason(str(error))
         raise CheckpointError(f"{path}: refused to load: not a plain-tensor checkpoint ({reason})") from None
-    except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({str(error).strip().splitlines()[0]})") from None
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError, TypeError, IndexError, MemoryError) as error:
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({_first_line(error)})") from None
+
+
+def _refusal_reason(message: str) -> str:
+    """The line of torch's weights-only refusal that says what the file holds (an unsupported global, ...)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    telling = [line for line in lines if "Unsupported" in line or "GLOBAL" in line]
+    return (telling or lines or ["it holds more than tensors and plain values"])[0][:200]
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def atomic_save(payload: dict, target: Path) -> None:

@@ -59,6 +59,7 @@ class Plugin:
     """Base class with no-op hooks; see the module docstring for when each is called."""
 
     before_packing = False  # True: it must be listed before pacgan (it handles D's single-sample inputs)
+    repeatable = False  # True: it may be listed more than once (config validation refuses a repeat otherwise)
 
     def setup(self, state: "TrainState") -> None:
         pass

@@ -11,13 +11,14 @@ import torch
 from ..config import Config
 from ..data import DATA
 from ..data.source import DataSource
-from ..errors import ConfigError
+from ..errors import ConfigError, short_repr
 from ..losses import LOSSES
 from ..losses.base import AdversarialLoss
 from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
 from . import distributed
+from .footprint import check_training_memory
 from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
 
@@ -98,14 +99,21 @@ def seed_everything(seed: int) -> None:
 
 
 def resolve_device(name: str) -> torch.device:
+    """The device `train.device` names, if this machine has it: cpu, cuda, cuda:N (N < the GPU count), auto."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError("train.device", f"unknown device {name!r}; expected cpu, cuda, cuda:N or auto") from None
+    except (RuntimeError, ValueError):
+        device = None
+    if device is not None and device.type == "mps" and torch.backends.mps.is_available():
+        return device
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise ConfigError("train.device", f"expected cpu, cuda, cuda:N or auto (or mps where available), got {short_repr(name)}")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("train.device", "cuda requested but no CUDA device is available; use cpu or auto")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError("train.device", f"expected cuda:0 to cuda:{torch.cuda.device_count() - 1} (the GPUs here), got {name}")
     return device
 
 
@@ -115,6 +123,7 @@ def build_state(config: Config) -> TrainState:
     device = distributed.rank_device(resolve_device(config.train.device))
     distributed.per_rank_batch_size(config.train.batch_size)  # fails early unless it splits evenly
     data = DATA.build(config.data.model_dump(), field="data")
+    check_training_memory(config, data, device)  # before the nets: a size nobody can allocate is one line naming it
     shapes = dict(data_shape=data.shape, num_classes=data.num_classes)
     G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim, **shapes).to(device)
     D = DISCRIMINATORS.build(config.discriminator.model_dump(), field="discriminator", **shapes).to(device)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from ..jsonl import read_lines, read_records, record_step, rewrite
 from .distributed import all_reduce_mean_, is_distributed, reduction_device
 
 
@@ -88,25 +89,17 @@ class JsonlWriter:
             file.write(json.dumps(record) + "\n")
 
     def truncate_after(self, step: int) -> None:
-        """Drop records newer than `step` (written after the checkpoint a resume starts from)."""
+        """Drop records newer than `step` (written after the checkpoint a resume starts from) and unreadable lines
+        (a torn last line from a killed process, bytes that are not UTF-8)."""
         if not self.path.exists():
             return
-        kept = [line for line in self.path.read_text().splitlines() if _record_step(line) <= step]
-        temporary = self.path.with_suffix(".jsonl.tmp")
-        temporary.write_text("".join(line + "\n" for line in kept))
-        temporary.replace(self.path)
+        rewrite(self.path, [line for line in read_lines(self.path) if record_step(line) <= step])
 
 
 def read_stats(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """The readable records of a stats.jsonl, in file order (see ganforge/jsonl.py for what is skipped)."""
+    return read_records(path)[0]
 
 
 def _json_number(value: float):
     return value if math.isfinite(value) else str(value)
-
-
-def _record_step(line: str) -> float:
-    try:
-        return int(json.loads(line)["step"])
-    except (ValueError, KeyError, TypeError):
-        return math.inf  # blank, or a torn last line from a killed process: dropped
