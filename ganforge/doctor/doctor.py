@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..safe_files import write_text_atomic
 from ..train.stats import JsonlWriter, read_stats
 from .advice import advice_for
 from .finding import Finding, severity_rank
@@ -84,9 +85,7 @@ class DoctorWriter(JsonlWriter):
             return
         lines = [line for line in self.path.read_text().splitlines() if line.strip()]
         kept = [line for line in lines if _remedy_record(line) or _record_step(line) <= step]
-        temporary = self.path.with_suffix(".jsonl.tmp")
-        temporary.write_text("".join(line + "\n" for line in kept))
-        temporary.replace(self.path)
+        write_text_atomic(self.path, "".join(line + "\n" for line in kept))
 
 
 def _remedy_record(line: str) -> bool:

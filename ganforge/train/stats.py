@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from ..safe_files import write_text_atomic
 from .distributed import all_reduce_mean_, is_distributed, reduction_device
 
 
@@ -39,6 +40,25 @@ class StatsBus:
         """Forget the current window without handing it on (the steps it covers were rolled back)."""
         self._sums.clear()
         self._counts.clear()
+
+    def window(self) -> dict:
+        """The reports since the last flush as plain numbers (saved in a checkpoint taken mid-window)."""
+        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+
+    def restore_window(self, window: dict | None) -> None:
+        """Continue the window a checkpoint saved, so a resumed run's next record covers the same steps."""
+        self.discard()
+        for name, total in (window or {}).get("sums", {}).items():
+            self._sums[name] = float(total)
+            self._counts[name] = int(window["counts"][name])
+
+    def share_window_over_ranks(self) -> None:
+        """Under torchrun: every rank's window becomes the mean over ranks (the record a flush would write
+        is unchanged), so the window rank 0 saves is the run's. A collective: every rank calls it."""
+        if not is_distributed():
+            return
+        sums = mean_over_ranks(dict(self._sums))
+        self._sums.update(sums)
 
     def flush(self, step: int) -> dict[str, float]:
         """Means since the last flush; handed to every listener, then the window is cleared."""
@@ -76,6 +96,10 @@ def report(name: str, value) -> None:
     _active.report(name, value)
 
 
+def active_bus() -> StatsBus:
+    return _active
+
+
 class JsonlWriter:
     """Appends `{"step": s, name: mean, ...}` lines to a file (NaN/Inf written as strings, so each line stays valid JSON)."""
 
@@ -92,9 +116,7 @@ class JsonlWriter:
         if not self.path.exists():
             return
         kept = [line for line in self.path.read_text().splitlines() if _record_step(line) <= step]
-        temporary = self.path.with_suffix(".jsonl.tmp")
-        temporary.write_text("".join(line + "\n" for line in kept))
-        temporary.replace(self.path)
+        write_text_atomic(self.path, "".join(line + "\n" for line in kept))
 
 
 def read_stats(path: Path) -> list[dict]:
