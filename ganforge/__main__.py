@@ -1,5 +1,8 @@
 import sys
 
-from .cli import main
+from .train import interrupt
+
+interrupt.install()  # before anything else is imported; main installs it again
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -1,7 +1,9 @@
 """The `ganforge` command: train, resume, sample, evaluate, report, compare, list.
 
 Every mistake the user can make (config, data, checkpoint, run directory) ends in one line
-on stderr and exit code 2, never a traceback.
+on stderr and exit code 2, never a traceback. SIGINT and SIGTERM are handled from the first
+line of `main` (train/interrupt.py): exit code 130 or 143, one line saying how to go on.
+Heavy modules (torch, numpy) are imported inside the commands, after the handlers are in place.
 """
 from __future__ import annotations
 
@@ -9,18 +11,30 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-import yaml
-
 from .errors import GanforgeError
+from .train import interrupt
 
 DEFAULT_PRESET = "quickstart"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (argv None: sys.argv); called with a list from inside Python, it restores the signal handlers."""
+    previous = interrupt.install()
     try:
-        args = parse_command_line(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        code = run_command(sys.argv[1:] if argv is None else list(argv))
+    except interrupt.Interrupted as stop:
+        print(f"interrupted by {stop.name}" + (f"; {stop.hint}" if stop.hint else ""), file=sys.stderr)
+        code = stop.exit_code
+    if argv is None:
+        interrupt.exit_at_once()  # nothing is left to save: a signal from here on ends the process on the spot
+    else:
+        interrupt.uninstall(previous)
+    return code
+
+
+def run_command(argv: list[str]) -> int:
+    try:
+        args = parse_command_line(build_parser(), argv)
     except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
         return stop.code if isinstance(stop.code, int) else 2
     try:
@@ -149,6 +163,8 @@ def command_train(args) -> int:
     source, overrides = split_config_and_overrides(args.args)
     config = load_config(source, overrides)
     if args.dry_run:
+        import yaml
+
         from .train.preflight import preflight
 
         checked = preflight(config, args.run_dir)  # builds data, nets and plugins as the run would; trains nothing
@@ -156,18 +172,24 @@ def command_train(args) -> int:
         print(f"# {checked}")  # a YAML comment: the output still reads back as the config
         return 0
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: rank 0 picks the run directory
-    run = distributed.share_from_main(lambda: RunDir.create(args.runs_root, config.name, args.run_dir))
+    run = distributed.share_from_main(lambda: RunDir.create(args.runs_root, config.name, args.run_dir, writer="train"))
     main_rank = distributed.is_main()
     if main_rank:
-        print(f"run directory: {run.path}")
+        print(f"run directory: {run.path}", flush=True)
     try:
         train(config, run, quiet=args.quiet)
-    except GanforgeError:
+    except (GanforgeError, interrupt.Interrupted) as error:
         if main_rank:
-            run.remove_if_unused()  # a run that failed while setting up leaves no empty directory behind
+            run.remove_if_unused()  # a run that failed or was interrupted while setting up leaves nothing behind
+        if isinstance(error, interrupt.Interrupted):
+            error.hint = how_to_continue(run)
         raise
+    finally:
+        run.unlock()
     if joined:
         distributed.teardown()
+    if interrupt.received():
+        return interrupt.exit_code_for(interrupt.received())  # stopped early, checkpoint saved: not a success
     if main_rank:
         print(f"done: samples in {run.samples}, checkpoints in {run.checkpoints}, stats in {run.stats}")
     return 0
@@ -192,10 +214,20 @@ def command_resume(args) -> int:
                   f"train.steps={start + previous.train.steps}`")
         return 0
     if main_rank:
-        print(f"resuming {run.path} from step {start} to {config.train.steps}")
-        keep_config_history(run, previous, config, start)
-    continue_with(run, previous, config)
-    train(config, run, resume=True, quiet=args.quiet)
+        run.lock("resume")  # before anything is changed: a run in progress is named, never raced
+    try:
+        if main_rank:
+            print(f"resuming {run.path} from step {start} to {config.train.steps}")
+            keep_config_history(run, previous, config, start)
+        continue_with(run, previous, config)
+        train(config, run, resume=True, quiet=args.quiet)
+    except interrupt.Interrupted as stop:
+        stop.hint = how_to_continue(run)
+        raise
+    finally:
+        run.unlock()
+    if interrupt.received():
+        return interrupt.exit_code_for(interrupt.received())
     if main_rank:
         print(f"done: {run.path}")
     return 0
@@ -238,6 +270,17 @@ def keep_config_history(run, previous, config, step: int) -> None:
         print(f"config changed: the config that trained steps up to {step} is kept as {kept}")
 
 
+def how_to_continue(run) -> str:
+    """After an interrupt that could not wait for a step boundary: what is on disk, and the command to go on."""
+    from .train.checkpoint import list_checkpoints
+
+    if not run.config.is_file():
+        return "nothing was written; run the same command again"
+    saved = list_checkpoints(run.checkpoints)
+    kept = f"the newest checkpoint ({saved[-1].name}) is intact" if saved else "no checkpoint yet (resume starts from step 0)"
+    return f"{kept}; resume with: ganforge resume {run.path}"
+
+
 def continue_with(run, previous, config) -> None:
     """`resume` with changed optimiser settings or plugins: re-save the newest checkpoint for them (else they'd be ignored)."""
     from .train import distributed
@@ -257,6 +300,7 @@ def command_sample(args) -> int:
     from .train.checkpoint import latest_checkpoint, load_checkpoint
     from .train.run_dir import RunDir
     from .train.state import build_state
+    import torch
 
     if args.n is None:
         args.n = 1 if args.interpolate else 64
@@ -269,7 +313,8 @@ def command_sample(args) -> int:
     state = build_state(config)
     check_sample_memory(state, args.n * (args.frames if args.interpolate else 1))
     labels = sample_labels(state, args.n, args.label)
-    load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state)
+    load_checkpoint(Path(args.checkpoint) if args.checkpoint else latest_checkpoint(run.checkpoints), state,
+                    require_finite=True)
     if args.interpolate:
         return write_interpolation(args, state, run)
     z = state.G.sample_latent(args.n, generator=torch.Generator().manual_seed(args.seed)).to(state.device)
@@ -277,7 +322,7 @@ def command_sample(args) -> int:
     out = Path(args.out) if args.out else run.samples / f"sample.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "npy":
-        np.save(out, samples)
+        out = save_array(out, samples)
     else:
         save_samples(state.data, samples, out, title=f"{run.path.name}, step {state.step}")
     print(f"wrote {args.n} samples (step {state.step}) to {out}")
@@ -341,11 +386,23 @@ def write_interpolation(args, state, run) -> int:
     out = Path(args.out) if args.out else run.samples / f"interpolation-{seed_a}-{seed_b}.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "npy":
-        np.save(out, samples.reshape(args.n, args.frames, *samples.shape[1:]))
+        out = save_array(out, samples.reshape(args.n, args.frames, *samples.shape[1:]))
     else:
         save_image_grid(samples, out, columns=args.frames)
     print(f"wrote {args.n} interpolation strip(s) of {args.frames} frames (step {state.step}) to {out}")
     return 0
+
+
+def save_array(out: Path, samples) -> Path:
+    """`samples` as .npy at `out` (".npy" appended when missing, as numpy does), written atomically."""
+    import numpy as np
+
+    from .safe_files import atomic_file
+
+    out = out if out.suffix == ".npy" else out.with_name(out.name + ".npy")
+    with atomic_file(out) as file:
+        np.save(file, samples)
+    return out
 
 
 def command_report(args) -> int:
@@ -409,10 +466,11 @@ def command_doctor(args) -> int:
     return 1 if standing else 0
 
 
-def sample_labels(state, n: int, label: int | None) -> torch.Tensor | None:
+def sample_labels(state, n: int, label: int | None) -> "torch.Tensor | None":
     """Labels for `ganforge sample`: all `label` (--class), else classes in turn; None for an unconditional run."""
     from .errors import ConfigError
     from .nets.conditioning import cycling_labels
+    import torch
 
     if state.fixed_labels is None:  # the generator takes no labels
         if label is not None:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ConfigError, short_repr
+from .safe_files import write_text_atomic
 from .safe_yaml import YamlLimitError, load_limited, read_yaml_file
 
 PRESET_DIRS = (Path(__file__).resolve().parent / "presets",)  # configs/ at the repository root links here
@@ -257,10 +258,8 @@ def data_label(data: dict[str, Any]) -> str:
 
 
 def save_config(config: Config, path: Path) -> None:
-    """Write the resolved config (via a temporary file, so a crash never leaves half a file)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
-    temporary.replace(path)
+    """Write the resolved config atomically (safe_files.py: a crash never leaves half a file)."""
+    write_text_atomic(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
 def _resolve_components(config: Config) -> Config:

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from .errors import GanforgeError
+from .safe_files import write_text_atomic
 
 
 def read_lines(path: Path) -> list[str]:
@@ -57,6 +58,4 @@ def record_step(line: str) -> float:
 
 def rewrite(path: Path, lines: list[str]) -> None:
     """Replace the file's content with `lines` (via a temporary file, so a crash leaves the old or the new content)."""
-    temporary = Path(path).with_suffix(".jsonl.tmp")
-    temporary.write_text("".join(line + "\n" for line in lines))
-    temporary.replace(path)
+    write_text_atomic(path, "".join(line + "\n" for line in lines))

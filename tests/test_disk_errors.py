@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from ganforge.config import validate
+from ganforge import safe_files
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.train import checkpoint
 from ganforge.train.checkpoint import list_checkpoints, read_checkpoint
@@ -40,7 +41,7 @@ def test_disk_full_during_the_second_checkpoint(tmp_path, monkeypatch):
 def test_fsync_failure_is_reported_the_same_way(tmp_path, monkeypatch):
     run = RunDir.create(path=tmp_path / "run")
     state = train(validate(tiny_ring_raw(steps=10, checkpoint_every=10)), run, quiet=True)
-    monkeypatch.setattr(checkpoint.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.EIO, os.strerror(errno.EIO))))
+    monkeypatch.setattr(safe_files.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.EIO, os.strerror(errno.EIO))))
     state.step = 20
     with pytest.raises(CheckpointError, match=r"step-00000020\.pt: cannot write checkpoint \(Input/output error\)"):
         checkpoint.save_checkpoint(state, run.checkpoints, keep=3)

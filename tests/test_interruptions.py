@@ -17,6 +17,7 @@ from kill_resume import (CHECKPOINT_EVERY, Results, episode, final_state, ganfor
                          tiny_ring_config, uninterrupted)
 
 from ganforge.train.checkpoint import list_checkpoints, read_checkpoint  # noqa: E402
+from ganforge.train.stats import read_stats  # noqa: E402
 
 STEPS = 60
 
@@ -43,6 +44,8 @@ def test_sigkills_lose_at_most_one_interval_and_end_bitwise_equal(reference, tmp
 
 
 def test_sigterm_stops_at_a_step_boundary_with_a_checkpoint_and_resume_finishes(reference, tmp_path):
+    """Exit 143 (not 0: `train ... && next` must stop), and the resumed run equals the uninterrupted one in its
+    weights and in every stats.jsonl record (all but the wall-clock time/* columns)."""
     config_file, final, _ = reference
     run = tmp_path / "run"
     process = ganforge(config_file, run, resume=False)
@@ -51,7 +54,9 @@ def test_sigterm_stops_at_a_step_boundary_with_a_checkpoint_and_resume_finishes(
         time.sleep(0.002)
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=120)
-    assert process.returncode == 0, errors.decode()
+    assert process.returncode == 128 + signal.SIGTERM, errors.decode()
+    assert "Traceback" not in errors.decode()
+    assert f"checkpoint saved; resume with: ganforge resume {run}" in errors.decode()
     newest = list_checkpoints(run / "checkpoints")[-1]
     stopped_at = read_checkpoint(newest)["step"]
     assert CHECKPOINT_EVERY <= stopped_at < STEPS  # the stop came before the end...
@@ -62,4 +67,14 @@ def test_sigterm_stops_at_a_step_boundary_with_a_checkpoint_and_resume_finishes(
     _, errors = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, errors.decode()
     assert same_tensors(final_state(run, STEPS), final)
+    assert logged_records(run) == logged_records(reference_run(config_file))
+
+
+def reference_run(config_file: Path) -> Path:
+    return config_file.parent / "reference"
+
+
+def logged_records(run: Path) -> list[dict]:
+    return [{name: value for name, value in record.items() if not name.startswith("time/")}
+            for record in read_stats(run / "stats.jsonl")]
 

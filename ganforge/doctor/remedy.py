@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 from ..config import Config, apply_overrides, save_config, validate
 from ..jsonl import read_records
+from ..safe_files import copy_atomic
+from ..train import interrupt
 from ..train.checkpoint import checkpoint_path, list_checkpoints
 from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
@@ -52,7 +53,7 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
     while True:
         state = train(config, run, resume=resume, quiet=quiet, auto_remedy=config.doctor.auto and not gave_up)
         finding = state.extras.get(REQUEST)
-        if finding is None:
+        if finding is None or interrupt.received():  # a signal stopped it: the user's call, not a finding's
             return state
         resume = True
         finding = treated_as(finding, state.extras.get(CAUSE), tried)
@@ -137,7 +138,7 @@ def set_aside(run: RunDir, to_step: int, attempt: int) -> None:
                 path.replace(folder / f"abandoned-{attempt}" / path.name)
     for log in (run.stats, run.path / "eval.jsonl"):
         if log.exists():
-            shutil.copyfile(log, log.with_name(f"{log.stem}.abandoned-{attempt}.jsonl"))
+            copy_atomic(log, log.with_name(f"{log.stem}.abandoned-{attempt}.jsonl"))
             JsonlWriter(log).truncate_after(to_step)
 
 

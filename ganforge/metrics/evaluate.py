@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..config import EvalConfig, load_config
 from ..errors import ConfigError
+from ..safe_files import write_bytes_atomic
 from . import METRICS
 from .context import EvalContext
 from .real_data import real_source
@@ -88,7 +89,7 @@ def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = Non
     run = RunDir.open(run_dir)
     config = load_config(run.config, list(overrides))
     state = build_state(config)
-    load_checkpoint(Path(checkpoint) if checkpoint else latest_checkpoint(run.checkpoints), state)
+    load_checkpoint(Path(checkpoint) if checkpoint else latest_checkpoint(run.checkpoints), state, require_finite=True)
     settings = config.eval.model_copy(update={"n": n} if n else {})
     _check_memory(state, settings.n, "--n" if n else "eval.n")
     generator = sampling_generator(state, settings.ema if ema is None else ema)
@@ -122,8 +123,11 @@ def evaluate_state(state) -> dict:
 
 
 def append_record(path: Path, result: dict) -> None:
-    with Path(path).open("a") as file:
-        file.write(json.dumps(_finite(result)) + "\n")
+    path = Path(path)
+    earlier = path.read_bytes() if path.exists() else b""
+    if earlier and not earlier.endswith(b"\n"):
+        earlier += b"\n"  # a torn last line stays a line of its own, for the reader to skip
+    write_bytes_atomic(path, earlier + (json.dumps(_finite(result)) + "\n").encode())
 
 
 def _extractor(settings: EvalConfig, data_source):

@@ -17,6 +17,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..safe_files import atomic_file
+
 
 def cache_dir() -> Path:
     return Path(os.environ.get("GANFORGE_CACHE", Path.home() / ".cache" / "ganforge")) / "real_features"
@@ -41,8 +43,7 @@ def cached_real_features(description: dict, compute: Callable[[], np.ndarray]) -
 def _write(path: Path, features: np.ndarray, description: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(temporary, features=features, description=json.dumps(description, default=str))
-        temporary.replace(path)
+        with atomic_file(path) as file:
+            np.savez(file, features=features, description=json.dumps(description, default=str))
     except OSError as error:  # a read-only home: evaluation still works, only uncached
         print(f"warning: could not cache real features in {path.parent} ({error.strerror or error})")

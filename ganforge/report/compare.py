@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..safe_files import write_text_atomic
 from ..train.run_dir import RunDir
 from ..train.stats import read_stats
 from .run_data import GRID_NAME, as_number, find_grids
@@ -185,7 +186,7 @@ def write_compare(paths: list[Path | str], out: Path) -> Path:
     page = compare_html(load_runs(paths))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        write_text_atomic(out, page)
     except OSError as error:
         raise GanforgeError(f"{out}: cannot write the comparison ({error.strerror or error})") from None
     return out

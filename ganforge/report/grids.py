@@ -8,6 +8,16 @@ import numpy as np
 from PIL import Image
 
 from ..errors import GanforgeError
+from ..safe_files import atomic_file
+
+
+def image_format(path: Path) -> str:
+    """PIL's format name for the file's extension (PNG for .png); a ValueError for an unknown one."""
+    known = Image.registered_extensions()
+    suffix = Path(path).suffix.lower()
+    if suffix not in known:
+        raise ValueError(f"{path}: unknown image file extension {suffix!r}")
+    return known[suffix]
 
 
 def image_grid(images: np.ndarray, columns: int | None = None, padding: int = 2) -> Image.Image:
@@ -27,7 +37,9 @@ def save_image_grid(images: np.ndarray, path: Path, columns: int | None = None, 
     """Write the grid as PNG, enlarged with nearest-neighbour so small images stay visible."""
     grid = image_grid(images, columns)
     scale = max(1, math.ceil(min_side / max(grid.size)))
-    grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST).save(path)
+    picture = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
+    with atomic_file(path) as file:
+        picture.save(file, format=image_format(path))
 
 
 def save_scatter(points: np.ndarray, path: Path, centres: np.ndarray | None = None, title: str = "") -> None:
@@ -45,8 +57,11 @@ def save_scatter(points: np.ndarray, path: Path, centres: np.ndarray | None = No
     axes.set_title(title)
     axes.legend(loc="upper right", fontsize=8)
     figure.tight_layout()
-    figure.savefig(path)
-    pyplot.close(figure)
+    try:
+        with atomic_file(path) as file:
+            figure.savefig(file, format=Path(path).suffix.lstrip(".").lower() or "png")
+    finally:
+        pyplot.close(figure)
 
 
 def save_histogram(values: np.ndarray, path: Path, title: str = "") -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import sys
 from html import escape
 from pathlib import Path
 
+from ..safe_files import write_text_atomic
 from .run_data import RunData, Series, read_run
 from .svg_plots import NONFINITE_COLOR, PALETTE, SEVERITY_COLORS, Event, Line, line_plot, tick_label, timeline
 
@@ -42,9 +42,7 @@ def write_report(run_path: Path | str, out: Path | str | None = None) -> Path:
     run_path = Path(run_path)
     out = Path(out) if out is not None else run_path / REPORT_NAME
     page = render_report(read_run(run_path))
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, out)  # a browser reloading mid-write sees the old page or the new one, never half
+    write_text_atomic(out, page)  # a browser reloading mid-write sees the old page or the new one, never half
     return out
 
 

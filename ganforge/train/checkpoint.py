@@ -6,19 +6,19 @@ plus one complete new file; loaded with `weights_only=True`, so a checkpoint can
 """
 from __future__ import annotations
 
-import os
 import pickle
 import random
 import re
 import warnings
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..errors import CheckpointError
+from ..safe_files import atomic_file, unused_name
 from .state import TrainState
+from .stats import active_bus
 
 PREFIX, SUFFIX = "step-", ".pt"
 NAME = re.compile(rf"{PREFIX}(\d+){re.escape(SUFFIX)}")  # step-00000020.pt; `step-00000020 (copy).pt` is not one
@@ -62,6 +62,7 @@ def capture(state: TrainState) -> dict:
         "opt_d": state.opt_d.state_dict(),
         "plugins": [plugin.state_dict() for plugin in state.plugins],
         "rng": capture_rng(),
+        "stats_window": active_bus().window(),  # a stop between two log steps: the next record's first part
     }
 
 
@@ -83,6 +84,7 @@ def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
     except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
         raise CheckpointError(f"{origin}: its plugin or RNG state does not fit this run ({_first_line(error)})") from None
     state.step, state.batches_drawn = checkpoint["step"], checkpoint["batches_drawn"]
+    active_bus().restore_window(checkpoint.get("stats_window"))  # absent from checkpoints written at a log step
 
 
 def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
@@ -106,8 +108,64 @@ def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
     return target
 
 
-def load_checkpoint(path: Path, state: TrainState) -> None:
-    restore(state, read_checkpoint(path), Path(path))
+def load_checkpoint(path: Path, state: TrainState, require_finite: bool = False) -> None:
+    """Restore `state` from the file; with `require_finite`, a checkpoint holding NaN/Inf is a CheckpointError."""
+    checkpoint = read_checkpoint(path)
+    if require_finite:
+        refuse_non_finite(checkpoint, Path(path))
+    restore(state, checkpoint, Path(path))
+
+
+def non_finite_entries(checkpoint: dict) -> list[str]:
+    """Dotted names of the floating-point tensors holding a NaN or Inf: weights, optimiser moments, plugin state."""
+    found: list[str] = []
+    for key in ("generator", "discriminator", "opt_g", "opt_d", "plugins"):
+        _collect_non_finite(checkpoint.get(key), key, found)
+    return found
+
+
+def refuse_non_finite(checkpoint: dict, path: Path) -> None:
+    bad = non_finite_entries(checkpoint)
+    if bad:
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        raise CheckpointError(f"{path}: holds non-finite values (NaN or Inf) in {bad[0]}{more}; "
+                              f"choose an older checkpoint with --checkpoint")
+
+
+def newest_finite_checkpoint(directory: Path) -> tuple[Path | None, list[Path]]:
+    """The newest checkpoint holding only finite values, and the newer ones passed over (an unreadable one is
+    a CheckpointError, as when loading it)."""
+    passed_over = []
+    for path in reversed(list_checkpoints(directory)):
+        if not non_finite_entries(read_checkpoint(path)):
+            return path, passed_over
+        passed_over.append(path)
+    return None, passed_over
+
+
+def set_aside(paths: list[Path], label: str = "non-finite") -> list[Path]:
+    """Rename unusable checkpoints to `<name>.<label>` (numbered if taken): no longer listed, never deleted."""
+    moved = []
+    for path in paths:
+        target = unused_name(path, label)
+        try:
+            path.replace(target)
+        except FileNotFoundError:
+            continue  # another rank (or process) moved it first
+        moved.append(target)
+    return moved
+
+
+def _collect_non_finite(value, name: str, found: list[str]) -> None:
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            found.append(name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _collect_non_finite(item, f"{name}.{key}", found)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _collect_non_finite(item, f"{name}.{index}", found)
 
 
 def read_checkpoint(path: Path) -> dict:
@@ -161,25 +219,8 @@ def _first_line(error: Exception) -> str:
 
 
 def atomic_save(payload: dict, target: Path) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            torch.save(payload, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    with atomic_file(target) as file:  # .step-NNNNNNNN.pt.XXXX.tmp until complete
+        torch.save(payload, file)
 
 
 def capture_rng() -> dict:

@@ -3,8 +3,9 @@
 After every G step the loop asks `guard.healthy(state)`. The cheap check reads what the
 step reported on the stats bus (every `loss/*` and `grad/*` value); before each checkpoint
 (and the final one) every parameter and buffer of G and D is scanned too. A bad step is
-rejected: the state rolls back to the newest checkpoint on disk (or to the snapshot taken
-when training started, if none exists yet) and, with `train.on_nan.action: halve_lr`, both
+rejected: the state rolls back to the newest checkpoint on disk that holds only finite values
+(newer ones that do not are renamed `*.non-finite` and recorded; or to the
+snapshot taken when training started, if none exists yet) and, with `train.on_nan.action: halve_lr`, both
 learning rates are halved before training goes on. Each rollback is a line in
 `events.jsonl` in the run directory and `guard/rollbacks` on the stats bus; after
 `train.on_nan.max_attempts` rollbacks (or at once with `action: stop`) training stops
@@ -22,7 +23,7 @@ import torch
 
 from ..errors import GanforgeError
 from . import distributed
-from .checkpoint import capture, list_checkpoints, read_checkpoint, restore
+from .checkpoint import capture, list_checkpoints, newest_finite_checkpoint, read_checkpoint, restore, set_aside
 from .run_dir import RunDir
 from .state import TrainState
 from .stats import JsonlWriter, StatsBus, report
@@ -77,11 +78,11 @@ class NanGuard:
             after = f" after {self.rollbacks} rollbacks" if self.settings.action == "halve_lr" else ""
             raise DivergenceError(f"training diverged: non-finite {what} at step {failed_step}{after}; {ADVICE}")
         learning_rates = [group["lr"] / 2 for opt in (state.opt_g, state.opt_d) for group in opt.param_groups]
+        self.bus.discard()  # the rolled-back steps' reports; restoring brings back the checkpoint's own window
         origin = self._restore_last_good(state)
         for group, lr in zip([g for opt in (state.opt_g, state.opt_d) for g in opt.param_groups], learning_rates):
             group["lr"] = lr  # halved from the rates in force when the step failed, so repeated rollbacks compound
         self.rollbacks += 1
-        self.bus.discard()
         if distributed.is_main():
             JsonlWriter(self.run.stats).truncate_after(state.step)
         report("guard/rollbacks", self.rollbacks)
@@ -91,13 +92,21 @@ class NanGuard:
                       "lr_d": state.opt_d.param_groups[0]["lr"]})
 
     def _restore_last_good(self, state: TrainState) -> str:
-        saved = list_checkpoints(self.run.checkpoints)
-        if saved:
-            restore(state, read_checkpoint(saved[-1]), saved[-1])
-            origin = saved[-1].name
-        else:
+        """The newest checkpoint holding only finite values (newer unusable ones are set aside), else the start."""
+        good, passed_over = newest_finite_checkpoint(self.run.checkpoints)
+        if passed_over and distributed.is_main():
+            moved = set_aside(passed_over)
+            self._record({"event": "set_aside", "step": state.step, "checkpoints": [p.name for p in moved],
+                          "reason": "non-finite"})
+        if good is not None:
+            restore(state, read_checkpoint(good), good)
+            origin = good.name
+        elif self.initial is not None:
             restore(state, copy.deepcopy(self.initial), Path("<initial state>"))
             origin = "initial state"
+        else:
+            raise DivergenceError(f"{self.run.checkpoints}: no checkpoint holds only finite values to roll back to "
+                                  f"(the unusable ones are kept as *.non-finite); start a new run")
         state.adopt_rng_as_shared()  # as after a resume (a no-op outside torchrun)
         return origin
 

@@ -1,6 +1,8 @@
 """The training loop. It reads top to bottom; everything optional lives in plugins (see hooks.py)."""
 from __future__ import annotations
 
+import signal
+import sys
 import time
 
 from ..config import Config, save_config
@@ -10,13 +12,14 @@ from ..report.grids import save_samples
 from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
 from . import distributed, periodic_eval
-from .checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
+from ..errors import CheckpointError
+from .checkpoint import list_checkpoints, load_checkpoint, newest_finite_checkpoint, save_checkpoint, set_aside
 from .guard import NanGuard
 from .interrupt import StopRequest
 from .progress import extras_status, progress_display
 from .run_dir import RunDir
 from .state import TrainState, build_state, resolve_device
-from .stats import JsonlWriter, StatsBus, report, use_bus
+from .stats import JsonlWriter, StatsBus, active_bus, report, use_bus
 from .step import discriminator_step, generator_step
 from .tensorboard import open_tensorboard
 
@@ -29,7 +32,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
     bus = use_bus(StatsBus())
     stats_log = JsonlWriter(run.stats)
     if resume and list_checkpoints(run.checkpoints):  # a run killed before its first checkpoint starts over
-        load_checkpoint(latest_checkpoint(run.checkpoints), state)  # every rank loads the same file
+        load_checkpoint(resume_checkpoint(run), state)  # every rank loads the same file
         state.adopt_rng_as_shared()
     if distributed.is_main():  # rank 0 alone writes files; every rank still takes part in every collective
         stats_log.truncate_after(state.step)  # records a killed run wrote after its last checkpoint
@@ -75,21 +78,50 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
                 write_checkpoint(state, run)
                 if distributed.is_main():
                     refresh_report(run.path)  # report.html follows the run; a failure only prints a warning
-    finish(state, run, bus, grid_listeners)
+        finish(state, run, bus, grid_listeners)  # still under the StopRequest: a first signal here waits for it
     for closable in (display, tensorboard):
         if closable:
             closable.close()
     if joined:
         distributed.teardown()
-    if stop.requested:
-        print(f"stopped at step {state.step}; checkpoint saved. Continue with: ganforge resume {run.path}")
+    if stop.requested and distributed.is_main():
+        print(stopped_line(state, run, stop.signal_number), file=sys.stderr)
     return state
 
 
+def stopped_line(state: TrainState, run: RunDir, number: int) -> str:
+    return (f"stopped by {signal.Signals(number).name} at step {state.step}; checkpoint saved; "
+            f"resume with: ganforge resume {run.path}")
+
+
+def resume_checkpoint(run: RunDir):
+    """The newest checkpoint holding only finite values, chosen by rank 0 for every rank."""
+    good = distributed.share_from_main(lambda: choose_finite_checkpoint(run))
+    if good is None:
+        raise CheckpointError(f"{run.checkpoints}: no checkpoint loads with only finite values (they are kept as "
+                              f"*.non-finite); start a new run")
+    return good
+
+
+def choose_finite_checkpoint(run: RunDir):
+    """The newest finite checkpoint (None if there is none); newer unusable ones are set aside, with a note."""
+    good, passed_over = newest_finite_checkpoint(run.checkpoints)
+    if passed_over:
+        moved = set_aside(passed_over)
+        print(f"note: {', '.join(p.name for p in passed_over)} holding NaN/Inf, kept as "
+              f"{', '.join(p.name for p in moved)}; resuming from {good.name if good else 'nothing'}", file=sys.stderr)
+    return good
+
+
 def finish(state: TrainState, run: RunDir, bus: StatsBus, grid_listeners=()) -> None:
-    """Last stats, grid and checkpoint, unless the final step already wrote them; then the report."""
+    """Last stats, grid and checkpoint, unless the final step already wrote them; then the report.
+
+    A run stopped before `train.steps` writes no partial stats record: the steps since the last log step
+    are kept in the checkpoint (checkpoint.py) and the resumed run's next record covers them, so its
+    stats.jsonl is the uninterrupted run's, record for record.
+    """
     settings = state.config.train
-    if state.step % settings.log_every:
+    if state.step % settings.log_every and state.step >= settings.steps:
         bus.flush(state.step)
     if state.step % settings.sample_every:
         save_sample_grid(state, run, grid_listeners)
@@ -102,6 +134,7 @@ def finish(state: TrainState, run: RunDir, bus: StatsBus, grid_listeners=()) -> 
 def write_checkpoint(state: TrainState, run: RunDir) -> None:
     """Rank 0 writes the checkpoint: its buffers (copied to every rank first) and, as the RNG, the shared latent stream."""
     state.synchronise_buffers()
+    active_bus().share_window_over_ranks()  # a collective, like synchronise_buffers
     if distributed.is_main():
         with state.shared_rng_active():
             save_checkpoint(state, run.checkpoints, state.config.train.keep_checkpoints)

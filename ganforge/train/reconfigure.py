@@ -7,16 +7,19 @@ changed `optim.*` would be silently ignored. Kept: G's and D's weights, the opti
 position and the random state. New: the optimiser settings of the new config; a plugin that was
 not on before starts fresh. A change to the nets themselves (width, spectral norm, packing) cannot
 reuse the weights: that is a CheckpointError saying to start a new run. The original file is kept
-next to the new one as `<name>.before-reconfigure`.
+next to the new one as `<name>.before-reconfigure`; a later reconfigure of the same file keeps
+its copy as `<name>.before-reconfigure-2`, `-3`, ..., so no backup is ever overwritten.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from ..config import Config
 from ..errors import CheckpointError
+from ..safe_files import keep_aside
 from .checkpoint import atomic_save, capture, read_checkpoint
+
+BACKUP_LABEL = "before-reconfigure"  # step-N.pt.before-reconfigure, then -2, -3, ... (never overwritten)
 
 
 def optimisation_changed(previous: Config, config: Config) -> bool:
@@ -45,7 +48,8 @@ def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
     state.step, state.batches_drawn = old["step"], old["batches_drawn"]
     new = capture(state)
     new["rng"] = old["rng"]
-    shutil.copyfile(path, path.with_name(path.name + ".before-reconfigure"))
+    new["stats_window"] = old.get("stats_window", {})
+    keep_aside(path, BACKUP_LABEL)  # every earlier backup is kept too
     atomic_save(new, path)
 
 

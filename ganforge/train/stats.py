@@ -41,6 +41,25 @@ class StatsBus:
         self._sums.clear()
         self._counts.clear()
 
+    def window(self) -> dict:
+        """The reports since the last flush as plain numbers (saved in a checkpoint taken mid-window)."""
+        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+
+    def restore_window(self, window: dict | None) -> None:
+        """Continue the window a checkpoint saved, so a resumed run's next record covers the same steps."""
+        self.discard()
+        for name, total in (window or {}).get("sums", {}).items():
+            self._sums[name] = float(total)
+            self._counts[name] = int(window["counts"][name])
+
+    def share_window_over_ranks(self) -> None:
+        """Under torchrun: every rank's window becomes the mean over ranks (the record a flush would write
+        is unchanged), so the window rank 0 saves is the run's. A collective: every rank calls it."""
+        if not is_distributed():
+            return
+        sums = mean_over_ranks(dict(self._sums))
+        self._sums.update(sums)
+
     def flush(self, step: int) -> dict[str, float]:
         """Means since the last flush; handed to every listener, then the window is cleared."""
         means = mean_over_ranks({name: self._sums[name] / self._counts[name] for name in self._sums})
@@ -75,6 +94,10 @@ def use_bus(bus: StatsBus) -> StatsBus:
 
 def report(name: str, value) -> None:
     _active.report(name, value)
+
+
+def active_bus() -> StatsBus:
+    return _active
 
 
 class JsonlWriter:
