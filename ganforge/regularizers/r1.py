@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from ..errors import ConfigError
+from ..schedules import cosine
 from ..train.hooks import PLUGINS, Plugin, StepContext
 from .gradient_penalty import squared_gradient_norms
 
@@ -50,8 +51,7 @@ class R1(Plugin):
         """γ(step) of the docstring: `gamma` throughout unless decay_steps > 0."""
         if not self.decay_steps:
             return self.gamma
-        progress = min(step / self.decay_steps, 1.0)
-        return self.final_gamma + (self.gamma - self.final_gamma) * 0.5 * (1 + math.cos(math.pi * progress))
+        return cosine(self.gamma, self.final_gamma, step, self.decay_steps)
 
     def penalised_inputs(self, ctx: StepContext) -> torch.Tensor:
         return ctx.real_in
