@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..jsonl import read_lines
 from ..errors import GanforgeError
 from ..safe_yaml import read_yaml_file
 
@@ -135,15 +136,11 @@ def advice_text(advice) -> str:
 
 def _json_lines(run: RunData, path: Path) -> list[dict]:
     """The JSON objects of a .jsonl file; lines that are not one (a torn last line) are counted, not raised."""
-    if not path.is_file():
-        return []
     records = []
-    for line in path.read_text(errors="replace").splitlines():
-        if not line.strip():
-            continue
+    for line in read_lines(path):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # a torn line, or one nested too deep to parse
             record = None
         if isinstance(record, dict):
             records.append(record)

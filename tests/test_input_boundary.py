@@ -1,0 +1,111 @@
+"""Hostile or broken input at the CLI: one line naming the field or file, exit code 2, nothing written or lost."""
+import json
+import struct
+
+import pytest
+import yaml
+
+from ganforge.cli import main
+from ganforge.config import validate
+from ganforge.safe_yaml import MAX_DEPTH, MAX_EXPANDED_NODES
+from ganforge.train.loop import train
+from ganforge.train.run_dir import RunDir
+from tests.conftest import tiny_ring_raw
+
+
+def one_error_line(capsys) -> str:
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: "), error
+    assert "Traceback" not in error
+    return error
+
+
+def refused(capsys, *argv) -> str:
+    assert main(list(argv)) == 2
+    return one_error_line(capsys)
+
+
+def test_an_alias_bomb_config_is_refused_before_it_expands(tmp_path, capsys):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 8):  # 10^8 values once expanded, a few hundred bytes on disk
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    error = refused(capsys, "train", str(bomb), "--dry-run")
+    assert error.startswith(f"error: {bomb}:") and f"more than {MAX_EXPANDED_NODES} values" in error
+
+
+def test_a_config_that_is_not_utf8_names_the_file_and_the_byte(tmp_path, capsys):
+    config = tmp_path / "latin1.yaml"
+    config.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    error = refused(capsys, "train", str(config), "--dry-run")
+    assert error.startswith(f"error: {config}:") and "UTF-8" in error and "byte 9" in error
+
+
+def test_an_override_nested_past_the_limit_is_one_line(capsys):
+    depth = MAX_DEPTH + 1
+    error = refused(capsys, "train", "ring", "train.steps=" + "[" * depth + "]" * depth, "--dry-run")
+    assert error.startswith("error: train.steps:") and f"more than {MAX_DEPTH} levels" in error
+
+
+def test_a_net_too_large_for_memory_is_refused_before_it_is_built(tmp_path, capsys):
+    error = refused(capsys, "train", "ring", "z_dim=1000000000000", "--run-dir", str(tmp_path / "run"), "--quiet")
+    assert error.startswith("error: z_dim: training needs") and "GB available" in error
+    assert not (tmp_path / "run").exists()  # a failed start leaves no run folder
+
+
+@pytest.mark.parametrize("override, field", [
+    ("train.seed=-1", "train.seed"),
+    ("plugins=[{name: ema}, {name: ema}]", "plugins.1"),
+])
+def test_out_of_range_and_repeated_settings_name_their_field(capsys, override, field):
+    assert refused(capsys, "train", "ring", override, "--dry-run").startswith(f"error: {field}:")
+
+
+def idx_header(count: int, side: int = 28) -> bytes:
+    return struct.pack(">BBBBIII", 0, 0, 8, 3, count, side, side)  # unsigned bytes, 3 dimensions
+
+
+def test_an_idx_file_announcing_more_than_it_holds_is_refused_without_allocating(tmp_path, capsys):
+    images = tmp_path / "images.idx"
+    images.write_bytes(idx_header(10 ** 9) + bytes(28 * 28 * 3))  # claims 784 GB, holds three images
+    error = refused(capsys, "train", "fashion_dcgan", "data.name=idx", f"data.images={images}", "--dry-run")
+    assert error.startswith(f"error: {images}: is truncated or corrupt")
+    assert "784000000000 bytes" in error and f"holds {28 * 28 * 3}" in error
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("boundary")
+    run = RunDir.create(root, path=root / "run")
+    train(validate(tiny_ring_raw(steps=10, checkpoint_every=5)), run, quiet=True)
+    return run
+
+
+def test_a_checkpoint_that_is_not_one_is_refused_and_left_alone(finished_run, tmp_path, capsys):
+    fake = tmp_path / "step-00000099.pt"
+    fake.write_bytes(b"not a checkpoint\n")
+    error = refused(capsys, "sample", str(finished_run.path), "--checkpoint", str(fake), "--out", str(tmp_path / "s.png"))
+    assert error.startswith(f"error: {fake}:")
+    assert fake.read_bytes() == b"not a checkpoint\n" and not (tmp_path / "s.png").exists()
+
+
+def test_a_stats_log_with_torn_undecodable_and_over_nested_lines_still_reports(finished_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_run.path, run)
+    good = (run / "stats.jsonl").read_bytes()
+    nested = json.dumps({"step": 11, "x": 0}).replace("0}", "[" * 5000 + "]" * 5000 + "}")
+    (run / "stats.jsonl").write_bytes(good + b'{"step": 12, "loss/d": \xff\xfe}\n' + nested.encode() + b'\n{"step": 1')
+    assert main(["report", str(run), "--out", str(tmp_path / "report.html")]) == 0
+    assert (tmp_path / "report.html").is_file()
+    assert (run / "stats.jsonl").read_bytes().startswith(good)  # the report reads the log, never rewrites it
+
+
+def test_the_presets_themselves_stay_inside_the_yaml_limits():
+    from ganforge.config import preset_names, find_preset
+    from ganforge.safe_yaml import read_yaml_file
+
+    for name in preset_names():
+        assert read_yaml_file(find_preset(name)) == yaml.safe_load(find_preset(name).read_text()), name
