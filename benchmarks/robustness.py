@@ -538,7 +538,7 @@ def run_dir_cases(rng: random.Random, base: Path) -> list[Case]:
     }
     for name, content in configs.items():
         for command in ("resume", "sample", "report", "doctor", "compare", "evaluate"):
-            expect = (0, 2) if command == "report" else (2,)
+            expect = (0, 2) if command in ("report", "compare") else (2,)  # both read the logs, not the config
             cases.append(run_case("run-dir", f"config.yaml {name}", command, write("run/config.yaml", content), expect))
     for command in ("resume", "sample", "doctor"):
         cases.append(run_case("run-dir", "config.yaml missing", command,
