@@ -11,7 +11,7 @@ import torch
 
 from ganforge.config import validate
 from ganforge.errors import ConfigError
-from ganforge.train import distributed
+from ganforge.train import distributed, loop
 from ganforge.train.checkpoint import latest_checkpoint, read_checkpoint
 from ganforge.train.loop import train
 from ganforge.train.objectives import require_every_gradient
@@ -61,6 +61,10 @@ def run_rank(folder: Path) -> None:
     torch.set_num_threads(1)
     distributed.setup(torch.device("cpu"))  # joined here, so every run shares one process group
     rank = distributed.rank()
+    wrappers = []  # what each run trained through, seen just before train releases it
+    release = loop.release_data_parallel
+    loop.release_data_parallel = lambda state: (
+        wrappers.append([type(state.d_objective).__name__, type(state.g_objective).__name__]), release(state))
     ring = train(validate(RING), RunDir(folder / "ring2"), quiet=True)
     digits = train(validate(DIGITS_R1), RunDir(folder / "digits2"), quiet=True)
     straight = train(validate(with_steps(DROPOUT, 6)), RunDir(folder / "dropout-straight"), quiet=True)
@@ -71,7 +75,7 @@ def run_rank(folder: Path) -> None:
     distributed.teardown()
     torch.save({"ring": net_tensors(ring), "digits": net_tensors(digits), "gathered": gathered,
                 "straight": net_tensors(straight), "resumed": net_tensors(resumed),
-                "wrappers": [type(ring.d_objective).__name__, type(ring.g_objective).__name__],
+                "wrappers": wrappers[0], "released": [ring.d_objective, ring.g_objective] == [None, None],
                 "plugins": {name: net_tensors(state) for name, state in plugin_runs.items()}}, folder / f"rank{rank}.pt")
 
 
@@ -112,6 +116,7 @@ def test_each_nets_step_loss_is_wrapped_in_distributed_data_parallel(two_rank_ru
     _, ranks = two_rank_run
     for result in ranks:
         assert result["wrappers"] == ["DistributedDataParallel", "DistributedDataParallel"]
+        assert result["released"]  # dropped before the process group is left (objectives.release_data_parallel)
 
 
 @pytest.mark.parametrize("name", sorted(PLUGIN_RUNS))

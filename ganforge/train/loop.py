@@ -19,6 +19,7 @@ from .interrupt import StopRequest
 from .progress import extras_status, progress_display
 from .run_dir import RunDir
 from .state import TrainState, build_state, resolve_device
+from .objectives import release_data_parallel
 from .stats import JsonlWriter, StatsBus, active_bus, report, use_bus
 from .step import discriminator_step, generator_step
 from .tensorboard import open_tensorboard
@@ -82,6 +83,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
     for closable in (display, tensorboard):
         if closable:
             closable.close()
+    release_data_parallel(state)  # before any rank leaves the process group (objectives.py)
     if joined:
         distributed.teardown()
     if stop.requested and distributed.is_main():

@@ -15,10 +15,10 @@ gradients" practice PyTorch's DDP maintainers recommend).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
-
+import gc
 import inspect
 import warnings
+from typing import TYPE_CHECKING, Callable
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
@@ -128,6 +128,20 @@ def require_every_gradient(net: torch.nn.Module, net_name: str) -> None:
         raise ConfigError("plugins", f"under torchrun every parameter of {net_name} needs a gradient at every step "
                                      f"(DistributedDataParallel averages them all), but this step gave none to "
                                      f"{', '.join(missing[:3])}; remove the plugin or net option that leaves them unused")
+
+
+def release_data_parallel(state: "TrainState") -> None:
+    """Drop the DDP modules before the process group is left.
+
+    Each DDP module's reducer holds the process group. Left alive (the module and the state reference
+    each other, so only the cycle collector frees them, at the latest at interpreter exit), the group
+    is destroyed under it: at exit the rank then tears down gloo's threads after the other ranks and
+    their store are gone, and the C++ runtime aborts ("terminate called without an active exception").
+    """
+    if state.d_objective is None and state.g_objective is None:
+        return
+    state.d_objective = state.g_objective = None
+    gc.collect()
 
 
 def wrap_for_data_parallel(state: "TrainState") -> None:
