@@ -20,7 +20,8 @@ checkpoints, the report and the live doctor are part of the CPU they spend.
 
 Tuning and held-out material (fixed before any preset was tuned): settings are chosen on training
 seed 0; seeds 1 and 2 are held out and run once, after the presets are frozen (`--seeds 1,2`).
-Writes the "equal-compute" section of docs/benchmarks.md.
+Writes the "equal-compute-tuning" and "equal-compute-held-out" sections of docs/benchmarks.md from one
+run; `--from-log LOG --screening` writes the candidates' screening section from a saved run's output.
 """
 from __future__ import annotations
 
@@ -230,21 +231,26 @@ def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: i
     return results
 
 
-def table(results: list[dict], budgets: list[float], seeds: list[int]) -> list[str]:
-    rows = ["| seeds | budget (CPU-s) | arm | G steps | FD ↓ | FD ÷ hand | KID ↓ | precision | recall |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    by_arm = {}
+def table(results: list[dict], budgets: list[float]) -> list[str]:
+    """One row per (budget, arm): means over the seeds, and the worst seed's FD over the hand loop's of that seed."""
+    rows = ["| seeds | budget (CPU-s) | arm | G steps | FD ↓ | FD ÷ hand | worst seed's FD ÷ hand | KID ↓ | precision | recall |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    by_arm, hand = {}, {r["seed"]: r for r in results if r["arm"] == "hand"}
     for result in results:
         by_arm.setdefault(result["arm"], []).append(result)
+    seeds = ",".join(map(str, sorted({r["seed"] for r in results})))
     for budget in budgets:
-        hand_fd = mean([r["budgets"][str(budget)]["fd"] for r in by_arm.get("hand", [])])
+        key = str(budget)
+        hand_fd = mean([r["budgets"][key]["fd"] for r in hand.values()])
         for arm, runs in by_arm.items():
-            cells = [r["budgets"][str(budget)] for r in runs]
+            cells = [r["budgets"][key] for r in runs]
             fd = mean([c["fd"] for c in cells])
             ratio = f"{fd / hand_fd:.2f}" if hand_fd else ""
-            rows.append(f"| {','.join(map(str, seeds))} | {budget:g} | {arm} | {mean([c['steps'] for c in cells]):.0f} | "
-                        f"{fd:.2f} | {ratio} | {mean([c['kid'] for c in cells]):.4f} | "
-                        f"{mean([c['precision'] for c in cells]):.3f} | {mean([c['recall'] for c in cells]):.3f} |")
+            per_seed = [r["budgets"][key]["fd"] / hand[r["seed"]]["budgets"][key]["fd"] for r in runs if r["seed"] in hand]
+            worst = f"{max(per_seed):.2f}" if per_seed else ""
+            rows.append(f"| {seeds} | {budget:g} | {arm} | {mean([c['steps'] for c in cells]):.0f} | {fd:.2f} | {ratio} | "
+                        f"{worst} | {mean([c['kid'] for c in cells]):.4f} | {mean([c['precision'] for c in cells]):.3f} | "
+                        f"{mean([c['recall'] for c in cells]):.3f} |")
     return rows
 
 
@@ -252,20 +258,37 @@ def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def write(results: list[dict], budgets: list[float], seeds: list[int], command: str) -> None:
-    held_out = set(seeds) <= set(HELD_OUT_SEEDS)
-    key = "equal-compute-held-out" if held_out else "equal-compute-tuning"
-    kind = "held-out seeds (run once, presets frozen)" if held_out else "tuning seeds"
-    write_section(key, "\n".join([
-        f"## Fashion-MNIST at equal CPU time: presets against a hand-written DCGAN, {kind}",
-        "",
-        f"`{command}` on {machine()}, one torch thread per arm. FD, KID, precision and recall between",
-        f"{N_SAMPLES} samples and the {N_SAMPLES} test images in `fashion_classifier` features (means over the seeds);",
-        "FD ÷ hand is the arm's FD over the hand loop's at the same budget. Targets: `fashion_best` ≤ 0.5,",
-        "`fashion_dcgan` ≤ 1.0 at every budget. The hand loop is in `benchmarks/equal_compute.py`.",
-        "",
-        *table(results, budgets, seeds),
-    ]))
+SECTIONS = {  # key: (which seeds, the title's words)
+    "equal-compute-screening": (TUNING_SEEDS, "candidates screened on the tuning seed"),
+    "equal-compute-tuning": (TUNING_SEEDS, "tuning seed"),
+    "equal-compute-held-out": (HELD_OUT_SEEDS, "held-out seeds (run once, presets frozen)"),
+}
+
+
+def write(results: list[dict], budgets: list[float], command: str, screening: bool = False) -> None:
+    """The tuning and the held-out rows of one run, each in its own section (the screening section instead, if asked)."""
+    keys = ["equal-compute-screening"] if screening else ["equal-compute-tuning", "equal-compute-held-out"]
+    for key in keys:
+        seeds, words = SECTIONS[key]
+        chosen = [r for r in results if r["seed"] in seeds]
+        if not chosen:
+            continue
+        write_section(key, "\n".join([
+            f"## Fashion-MNIST at equal CPU time: presets against a hand-written DCGAN, {words}",
+            "",
+            f"`{command}` on {machine()}, one torch thread per arm. FD, KID, precision and recall between",
+            f"{N_SAMPLES} samples and the {N_SAMPLES} test images in `fashion_classifier` features (means over the seeds);",
+            "FD ÷ hand is the arm's FD over the hand loop's at the same budget. Targets: `fashion_best` ≤ 0.5,",
+            "`fashion_dcgan` ≤ 1.0 at every budget. The hand loop is in `benchmarks/equal_compute.py`.",
+            "",
+            *table(chosen, budgets),
+        ]))
+
+
+def read_log(path: Path) -> list[dict]:
+    """The per-arm result lines (JSON objects) a driver run printed; other lines are ignored."""
+    lines = [line for line in path.read_text().splitlines() if line.startswith('{"arm"')]
+    return [json.loads(line) for line in lines]
 
 
 def main() -> None:
@@ -275,6 +298,8 @@ def main() -> None:
     parser.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
     parser.add_argument("--parallel", type=int, default=2, help="arms trained at once (default 2: one a core)")
     parser.add_argument("--no-write", action="store_true", help="print the results, leave docs/benchmarks.md alone")
+    parser.add_argument("--from-log", help="rebuild the tables from the JSON lines a driver run printed (its stdout)")
+    parser.add_argument("--screening", action="store_true", help="write the screening section instead of tuning/held-out")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -282,12 +307,16 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.worker:
         return run_arm(args.worker, budgets, seeds[0], Path(args.out))
-    with tempfile.TemporaryDirectory() as workdir:
-        results = run_all(args.arms.split(","), budgets, seeds, args.parallel, Path(workdir))
-    for row in table(results, budgets, seeds):
+    if args.from_log:
+        results = read_log(Path(args.from_log))
+        budgets = sorted({float(b) for r in results for b in r["budgets"]})
+    else:
+        with tempfile.TemporaryDirectory() as workdir:
+            results = run_all(args.arms.split(","), budgets, seeds, args.parallel, Path(workdir))
+    for row in table(results, budgets):
         print(row)
     if not args.no_write:
-        write(results, budgets, seeds, "python benchmarks/equal_compute.py " + " ".join(sys.argv[1:]))
+        write(results, budgets, "python benchmarks/equal_compute.py " + " ".join(sys.argv[1:]), args.screening)
 
 
 if __name__ == "__main__":
