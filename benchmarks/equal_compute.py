@@ -265,6 +265,12 @@ SECTIONS = {  # key: (which seeds, the title's words)
 }
 
 
+SCREENING_NOTE = [
+    "The candidates are the configs in `benchmarks/equal_compute_candidates/` (their README says how they were",
+    "chosen); the best at the last budget became `configs/fashion_best.yaml`, frozen before the held-out seeds ran.",
+]
+
+
 def write(results: list[dict], budgets: list[float], command: str, screening: bool = False) -> None:
     """The tuning and the held-out rows of one run, each in its own section (the screening section instead, if asked)."""
     keys = ["equal-compute-screening"] if screening else ["equal-compute-tuning", "equal-compute-held-out"]
@@ -280,6 +286,7 @@ def write(results: list[dict], budgets: list[float], command: str, screening: bo
             f"{N_SAMPLES} samples and the {N_SAMPLES} test images in `fashion_classifier` features (means over the seeds);",
             "FD ÷ hand is the arm's FD over the hand loop's at the same budget. Targets: `fashion_best` ≤ 0.5,",
             "`fashion_dcgan` ≤ 1.0 at every budget. The hand loop is in `benchmarks/equal_compute.py`.",
+            *(SCREENING_NOTE if key == "equal-compute-screening" else []),
             "",
             *table(chosen, budgets),
         ]))
