@@ -105,7 +105,7 @@ def test_sample_every_must_be_positive(value):
 
 
 def test_an_error_finding_requests_a_remedy_only_when_auto_remedy_is_active(tmp_path):
-    from ganforge.doctor import remedy
+    from ganforge.doctor import remedy_keys as remedy
     from ganforge.doctor.live import LiveDoctor
     from ganforge.train.state import build_state
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from ..train import distributed
-from . import remedy
+from . import remedy_keys as remedy
 from .doctor import Doctor, DoctorWriter, read_stats_lenient
 from .finding import Finding
 from .sample_stats import SampleProbe, heldout_source_for

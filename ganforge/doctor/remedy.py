@@ -39,10 +39,8 @@ from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
+from .remedy_keys import CAUSE, REQUEST
 
-REQUEST = "remedy_finding"  # state.extras key the live doctor sets on an error finding while ACTIVE is true
-CAUSE = "remedy_cause"  # state.extras key: the first-reported finding still standing then (live.first_symptom)
-ACTIVE = "auto_remedy"  # state.extras key: doctor.auto is on and remedies have not been given up
 
 
 def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet: bool = False):

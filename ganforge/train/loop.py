@@ -6,7 +6,7 @@ import sys
 import time
 
 from ..config import Config, save_config
-from ..doctor import remedy
+from ..doctor import remedy_keys as remedy
 from ..doctor.live import attach_doctor
 from ..report.grids import save_samples
 from ..report.html import refresh_report

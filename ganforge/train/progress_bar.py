@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.text import Text
 
-from .progress import StatusProvider, format_seconds, format_signals, speed_and_eta
+from .progress_text import StatusProvider, format_seconds, format_signals, speed_and_eta
 
 
 class _ProgressWithStatus(Progress):
