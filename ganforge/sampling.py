@@ -3,6 +3,14 @@ from __future__ import annotations
 
 import torch
 
+GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
+MIN_SCATTER_POINTS = 1000  # a scatter plot of 2-D samples needs more dots than an image grid needs tiles
+
+
+def grid_count(grid_size: int, is_image: bool) -> int:
+    """How many fixed latents the progress grid draws: `train.grid_size` tiles, or enough dots for a scatter plot."""
+    return grid_size if is_image else max(grid_size, MIN_SCATTER_POINTS)
+
 
 @torch.no_grad()
 def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, chunk: int = 256) -> torch.Tensor:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError, short_repr
-from . import DATA
+from .registries import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
 

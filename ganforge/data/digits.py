@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import DATA
+from .registries import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ..errors import ConfigError, DataError
 from ..memory import check_fits
-from . import DATA
+from .registries import DATA
 from .images import check_image_size, fit_square
 from .source import StoredSource
 

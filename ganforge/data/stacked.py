@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 
 from ..errors import ConfigError
-from . import DATA
+from .registries import DATA
 from .source import StoredSource
 
 

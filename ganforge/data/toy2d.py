@@ -12,7 +12,7 @@ import torch
 
 from ..errors import ConfigError
 from ..memory import check_fits
-from . import DATA
+from .registries import DATA
 from .source import DataSource
 
 

@@ -7,8 +7,6 @@ Targets are inputs (1 for real, 0 for fake by default) so label smoothing, noisy
 labels change the targets and never this code. Losses that have no notion of a target
 (wasserstein, hinge) set `uses_targets = False` and ignore them.
 """
-from ..registry import Registry
-
-LOSSES = Registry("loss")
+from .registries import LOSSES  # noqa: F401  (the package's interface)
 
 from . import minimax, nonsaturating, lsgan, wasserstein, hinge, relativistic, rpgan  # noqa: E402,F401  (register)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from . import LOSSES
+from .registries import LOSSES
 from .base import AdversarialLoss
 
 

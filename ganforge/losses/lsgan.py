@@ -1,7 +1,7 @@
 """Least-squares GAN loss."""
 from __future__ import annotations
 
-from . import LOSSES
+from .registries import LOSSES
 from .base import AdversarialLoss
 
 

@@ -1,7 +1,7 @@
 """Wasserstein GAN critic loss."""
 from __future__ import annotations
 
-from . import LOSSES
+from .registries import LOSSES
 from .base import AdversarialLoss
 
 

@@ -1,7 +1,5 @@
 """Metrics, one file each; `METRICS` maps a name in `eval.metrics` / `ganforge evaluate --metrics` to it."""
-from ..registry import Registry
-
-METRICS = Registry("metric", injected=("context",))
+from .registries import METRICS  # noqa: F401  (the package's interface)
 
 from . import modes  # noqa: E402,F401  (register)
 from . import fid  # noqa: E402,F401  (register)

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..config import EvalConfig, load_config
 from ..errors import ConfigError
 from ..safe_files import write_bytes_atomic
-from . import METRICS
+from .registries import METRICS
 from .context import EvalContext
 from .real_data import real_source
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GanforgeError
-from . import METRICS
+from .registries import METRICS
 from .feature_matrix import feature_matrix, same_width
 
 BLOCK_ROWS = 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from ..errors import ConfigError
-from . import METRICS
+from .registries import METRICS
 
 
 def mixture_modes(points: np.ndarray, centres: np.ndarray, std: float, min_samples: int = 20,

@@ -18,7 +18,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..errors import GanforgeError
-from . import METRICS
+from .registries import METRICS
 from .feature_matrix import feature_matrix, same_width
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import GanforgeError
-from . import METRICS
+from .registries import METRICS
 
 STACKED_CHANNELS = 3
 

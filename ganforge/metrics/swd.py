@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import GanforgeError
-from . import METRICS
+from .registries import METRICS
 
 PATCH = 7
 MIN_LEVEL_SIDE = 16

@@ -7,9 +7,6 @@ Contracts (every net obeys them, tests check them for each registered name):
 - a discriminator is built with injected `data_shape`, `num_classes`; `D(x, y=None) -> logits [N]`
   and `D.features(x, y=None) -> [N, F]` (the penultimate activations, for feature matching).
 """
-from ..registry import Registry
-
-GENERATORS = Registry("generator", injected=("z_dim", "data_shape", "num_classes"))
-DISCRIMINATORS = Registry("discriminator", injected=("data_shape", "num_classes"))
+from .registries import GENERATORS, DISCRIMINATORS  # noqa: F401  (the package's interface)
 
 from . import mlp, dcgan, resnet, modern  # noqa: E402,F401  (register)

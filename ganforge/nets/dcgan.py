@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from . import DISCRIMINATORS, GENERATORS
+from .registries import DISCRIMINATORS, GENERATORS
 from .attention import attention_at, check_attention
 from .base import Discriminator, Generator, Latent
 from .conditioning import (Condition, check_condition, class_logits, conditioned_latent, label_inputs, projection_head,

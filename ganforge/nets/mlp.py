@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from . import DISCRIMINATORS, GENERATORS
+from .registries import DISCRIMINATORS, GENERATORS
 from .base import Discriminator, Generator, Latent
 from .conditioning import (Condition, check_condition, class_logits, conditioned_latent, label_inputs, projection_head,
                            with_labels)

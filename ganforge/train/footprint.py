@@ -21,6 +21,7 @@ from ..errors import ConfigError
 from ..memory import available_bytes, check_fits, gigabytes
 from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import is_conditional
+from ..sampling import grid_count
 
 FLOAT = 4  # bytes of a float32
 
@@ -82,9 +83,7 @@ def _largest_activation(G, D, z_dim: int, batch: int) -> tuple[int, int]:
 
 
 def _sizes(config, data) -> dict:
-    from .state import MIN_SCATTER_POINTS
-
-    grid = config.train.grid_size if data.is_image else max(config.train.grid_size, MIN_SCATTER_POINTS)
+    grid = grid_count(config.train.grid_size, data.is_image)
     return dict(z_dim=config.z_dim, batch=config.train.batch_size, grid=grid,
                 g_spec=config.generator.model_dump(), d_spec=config.discriminator.model_dump())
 

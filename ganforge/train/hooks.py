@@ -27,14 +27,13 @@ before the next hook runs):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from ..registry import Registry
 
-if TYPE_CHECKING:
-    from .state import TrainState
+TrainState = Any  # train/state.py's TrainState; not imported, since building a state builds the plugins
 
 PLUGINS = Registry("plugin")
 

@@ -18,17 +18,14 @@ from __future__ import annotations
 import gc
 import inspect
 import warnings
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import ConfigError
 from . import distributed
-from .hooks import StepContext, generator_view
-
-if TYPE_CHECKING:
-    from .state import TrainState
+from .hooks import StepContext, TrainState, generator_view
 
 # (total, adversarial, {term: value}, real logits (N,), fake logits (N,)) of the D step, detached logits
 DiscriminatorLoss = tuple[torch.Tensor, torch.Tensor, dict, torch.Tensor, torch.Tensor]

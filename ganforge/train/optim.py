@@ -1,9 +1,10 @@
 """Optimisers for G and D, each with its own learning rate (TTUR: e.g. G 1e-4, D 4e-4)."""
 from __future__ import annotations
 
+
 import torch
 
-from ..config import OptimizerConfig
+from ..config_schema import OptimizerConfig
 
 
 def build_optimizer(parameters, config: OptimizerConfig) -> torch.optim.Optimizer:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import Config
+from ..config_schema import Config
 from ..data import DATA
 from ..data.source import DataSource
 from ..errors import ConfigError, short_repr
@@ -17,13 +17,12 @@ from ..losses.base import AdversarialLoss
 from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
+from ..sampling import GRID_SEED_OFFSET, grid_count
 from . import distributed
 from .footprint import check_training_memory
 from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
 
-GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
-MIN_SCATTER_POINTS = 1000  # a scatter plot of 2-D samples needs more dots than an image grid needs tiles
 
 
 @dataclass
@@ -130,13 +129,13 @@ def build_state(config: Config) -> TrainState:
     if config.train.channels_last and data.is_image:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     grid_rng = torch.Generator().manual_seed(config.train.seed + GRID_SEED_OFFSET)
-    grid_count = config.train.grid_size if data.is_image else max(config.train.grid_size, MIN_SCATTER_POINTS)
+    grid = grid_count(config.train.grid_size, data.is_image)
     state = TrainState(
         config=config, data=data, G=G, D=D, device=device,
         loss=LOSSES.build(config.loss.model_dump(), field="loss"),
         plugins=[PLUGINS.build(spec.model_dump(), field=f"plugins.{i}") for i, spec in enumerate(config.plugins)],
-        fixed_z=G.sample_latent(grid_count, generator=grid_rng).to(device),
-        fixed_labels=cycling_labels(grid_count, data.num_classes, device) if is_conditional(G) else None,
+        fixed_z=G.sample_latent(grid, generator=grid_rng).to(device),
+        fixed_labels=cycling_labels(grid, data.num_classes, device) if is_conditional(G) else None,
     )
     for plugin in state.plugins:
         plugin.setup(state)

@@ -7,6 +7,7 @@ import torch
 
 from ..errors import CheckpointError, ConfigError
 from ..nets.base import Generator
+from ..sampling import GRID_SEED_OFFSET
 from ..train.hooks import PLUGINS, Plugin
 
 CENTRE_SEED_OFFSET = 104729  # the centres have their own generator: drawing them moves no training RNG
@@ -118,8 +119,6 @@ class LatentMixture(Plugin):
         self.prior: IslandPrior | None = None  # the centres, drawn in setup
 
     def setup(self, state) -> None:
-        from ..train.state import GRID_SEED_OFFSET  # here, not at the top: train.state imports the plugins
-
         z_dim = state.config.z_dim
         centres = island_centres(self.components, z_dim,
                                  torch.Generator().manual_seed(state.config.train.seed + CENTRE_SEED_OFFSET))

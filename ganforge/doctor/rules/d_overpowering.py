@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from . import mode_collapse
+from .mode_collapse import collapsed
 from .context import RuleContext
 from .progress import MIN_PROBES, improving, probe_median, quality_probes
 
@@ -72,7 +72,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
         return None
     if not dominant(history, window) or improving(history, 2 * window, context.off_data):
         return None  # a dominant D whose G still improves (or spreads out on the data) is a DCGAN's normal opening
-    if not context.is_image and mode_collapse.collapsed(history, context, context.probes(window) + 1):
+    if not context.is_image and collapsed(history, context, context.probes(window) + 1):
         return None  # D rejecting the one thing a collapsed 2-D sampler makes: mode_collapse's finding
     if samples_like_the_data(history, window, context):
         return None  # D wins, but G's samples are already as good as a healthy run's: nothing is lost
