@@ -19,7 +19,12 @@ from pydantic import BaseModel
 from .config_schema import (  # noqa: F401  (the schema's names are part of this module's interface)
     MAX_RATE, MAX_SEED, Beta, Component, Config, DoctorConfig, EvalConfig, OnNanConfig, OptimConfig, OptimizerConfig,
     Section, TrainConfig)
+from .data import DATA
 from .errors import ConfigError, short_repr
+from .losses import LOSSES
+from .metrics import METRICS
+from .nets import DISCRIMINATORS, GENERATORS
+from .plugins import PLUGINS
 from .safe_files import write_text_atomic
 from .safe_yaml import YamlLimitError, load_limited, read_yaml_file
 
@@ -166,12 +171,6 @@ def save_config(config: Config, path: Path) -> None:
 
 
 def _resolve_components(config: Config) -> Config:
-    from .data import DATA
-    from .losses import LOSSES
-    from .metrics import METRICS
-    from .nets import DISCRIMINATORS, GENERATORS
-    from .plugins import PLUGINS
-
     resolved = config.to_dict()
     resolved["data"] = DATA.validate(resolved["data"], "data")
     resolved["generator"] = GENERATORS.validate(resolved["generator"], "generator")
