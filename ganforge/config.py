@@ -24,6 +24,7 @@ from .errors import ConfigError, short_repr
 from .losses import LOSSES
 from .metrics import METRICS
 from .nets import DISCRIMINATORS, GENERATORS
+from .plugin_order import check_plugin_order
 from .plugins import PLUGINS
 from .safe_files import write_text_atomic
 from .safe_yaml import YamlLimitError, load_limited, read_yaml_file
@@ -178,8 +179,9 @@ def _resolve_components(config: Config) -> Config:
     resolved["loss"] = LOSSES.validate(resolved["loss"], "loss")
     resolved["plugins"] = [PLUGINS.validate(spec, f"plugins.{i}") for i, spec in enumerate(resolved["plugins"])]
     _refuse_repeated_plugins(resolved["plugins"], PLUGINS)
-    for i, spec in enumerate(resolved["plugins"]):
-        PLUGINS.build(spec, field=f"plugins.{i}")  # plugins check their option ranges when built; cheap
+    built = [(spec["name"], PLUGINS.build(spec, field=f"plugins.{i}"))  # plugins check their option ranges when built
+             for i, spec in enumerate(resolved["plugins"])]
+    check_plugin_order(built)
     if resolved["eval"]["metrics"] is not None:
         resolved["eval"]["metrics"] = [METRICS.validate({"name": spec} if isinstance(spec, str) else spec, f"eval.metrics.{i}")
                                        for i, spec in enumerate(resolved["eval"]["metrics"])]

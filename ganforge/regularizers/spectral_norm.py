@@ -44,6 +44,7 @@ class SpectralNorm(Plugin):
                               f"expected a positive number of power iterations per forward pass (1 is usual), "
                               f"got {power_iterations}")
         self.power_iterations, self.generator = power_iterations, generator
+        self.changes_generator = generator  # for the order check (plugin_order.py): it adds layers to G too
 
     def setup(self, state) -> None:
         add_spectral_norm(state.D, self.power_iterations)

@@ -59,6 +59,12 @@ class Plugin:
 
     before_packing = False  # True: it must be listed before pacgan (it handles D's single-sample inputs)
     repeatable = False  # True: it may be listed more than once (config validation refuses a repeat otherwise)
+    # What a plugin does to the nets and to sampling, for the order check (plugin_order.py); an instance
+    # may answer from its options (spectral_norm changes G only with `generator: true`).
+    changes_generator = False  # setup adds or replaces G's layers or generators
+    copies_generator = False  # setup copies G (the copy misses every change made after it)
+    replaces_sampling = False  # sampling_generator returns a net of its own, ignoring the one it is given
+    wraps_sampling = False  # sampling_generator wraps the net it is given
 
     def setup(self, state: "TrainState") -> None:
         pass

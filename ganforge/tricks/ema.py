@@ -26,6 +26,9 @@ class EMA(Plugin):
     step; nearly free, and almost always improves sample quality.
     """
 
+    copies_generator = True  # its average is a copy of G made in setup
+    replaces_sampling = True
+
     def __init__(self, beta: float = 0.999, start_step: int = 0):
         if not 0.0 <= beta < 1.0:
             raise ConfigError("plugins.ema.beta", f"expected a decay in [0, 1), got {beta}")

@@ -23,6 +23,7 @@ def generator_indices(n: int, k: int, device: torch.device | str = "cpu") -> tor
 class MultiGenerator(Generator):
     """k generators behind one generator's interface; sample i of a batch comes from generator i mod k."""
 
+
     def __init__(self, generators: list[nn.Module]):
         first = generators[0]
         super().__init__(first.z_dim, first.data_shape, first.latent)
@@ -72,6 +73,8 @@ class MultiGeneratorPlugin(Plugin):
     it; ema, whose copy would hold only the first generator).
     When: mode collapse, many well-separated modes; costs k times G's parameters.
     """
+
+    changes_generator = True  # G becomes a set of generators
 
     def __init__(self, generators: int = 4, diversity: float = 0.5):
         if generators < 2:

@@ -118,6 +118,8 @@ class RejectionSampling(Plugin):
     mixture, off-manifold images. It needs a D that still tells real from fake at the end.
     """
 
+    wraps_sampling = True
+
     def __init__(self, burn_in: int = 10000, gamma: float = 0.0, epsilon: float = 1e-6, seed: int = 0,
                  max_rounds: int = 100):
         if burn_in < 1:
