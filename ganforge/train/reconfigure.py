@@ -54,13 +54,25 @@ def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
 
 
 def _carry_optimizer(optimizer, saved: dict, before, after) -> None:
-    """The saved moments when the optimiser kind is the same; the new config's settings in every case."""
+    """Change only what the config changed; the rate keeps what schedules and rollbacks did to it.
+
+    The saved rate over `before.lr` is the factor that lr_decay's scale or a NaN rollback's halving
+    left in it; a changed lr becomes `after.lr` times that factor, an unchanged one stays as saved.
+    The same optimiser kind keeps its saved moments and settings, each setting the config changed
+    replaced; a new kind starts from the new config's settings (the optimiser build_state made).
+    """
     if before.name == after.name:
         optimizer.load_state_dict(saved)
-    for group in optimizer.param_groups:
-        group["lr"] = after.lr
+        for group in optimizer.param_groups:
+            _replace_changed(group, before, after)
+    for group, saved_group in zip(optimizer.param_groups, saved["param_groups"]):
+        group["lr"] = saved_group["lr"] if after.lr == before.lr else saved_group["lr"] * (after.lr / before.lr)
+
+
+def _replace_changed(group: dict, before, after) -> None:
+    if after.weight_decay != before.weight_decay:
         group["weight_decay"] = after.weight_decay
-        if "betas" in group:
-            group["betas"] = tuple(after.betas)
-        if "momentum" in group:
-            group["momentum"] = after.momentum
+    if "betas" in group and tuple(after.betas) != tuple(before.betas):
+        group["betas"] = tuple(after.betas)
+    if "momentum" in group and after.momentum != before.momentum:
+        group["momentum"] = after.momentum
