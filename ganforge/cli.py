@@ -247,18 +247,10 @@ def nets_changed(previous, config) -> bool:
 
 def check_nets_fit(run, config) -> None:
     """Load the newest checkpoint's nets into those `config` builds: a CheckpointError when their shapes differ."""
-    from .errors import CheckpointError
-    from .train.checkpoint import latest_checkpoint, read_checkpoint
-    from .train.state import build_state
+    from .train.checkpoint import latest_checkpoint
+    from .train.reconfigure import load_nets_for
 
-    newest, state = latest_checkpoint(run.checkpoints), build_state(config)
-    saved = read_checkpoint(newest)
-    try:
-        state.G.load_state_dict(saved["generator"])
-        state.D.load_state_dict(saved["discriminator"])
-    except RuntimeError as error:
-        summary = str(error).strip().splitlines()[0]
-        raise CheckpointError(f"{newest}: does not match this run's config (net shapes differ): {summary}") from None
+    load_nets_for(config, latest_checkpoint(run.checkpoints))
 
 
 def keep_config_history(run, previous, config, step: int) -> None:

@@ -142,7 +142,7 @@ def test_resume_that_changes_the_nets_is_a_clear_error(tmp_path, capsys):
 
     run = trained(tmp_path, config())
     assert main(["resume", str(run.path), "discriminator.width=32", "--quiet"]) == 2
-    assert "does not match this run's config" in capsys.readouterr().err
+    assert "the new config changes the nets, so this run cannot continue with it" in capsys.readouterr().err
 
 
 def test_swapping_weight_clipping_for_a_gradient_penalty_resumes_from_the_rollback(tmp_path):

@@ -18,6 +18,7 @@ from ..config import Config
 from ..errors import CheckpointError
 from ..safe_files import keep_aside
 from .checkpoint import atomic_save, capture, read_checkpoint
+from .state import build_state
 
 BACKUP_LABEL = "before-reconfigure"  # step-N.pt.before-reconfigure, then -2, -3, ... (never overwritten)
 
@@ -26,9 +27,9 @@ def optimisation_changed(previous: Config, config: Config) -> bool:
     return previous.optim != config.optim or previous.plugins != config.plugins
 
 
-def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
-    from .state import build_state
-
+def load_nets_for(config: Config, path: Path):
+    """A state built for `config` holding the checkpoint's G and D, and the checkpoint; a CheckpointError
+    when the config's nets cannot take its weights."""
     old = read_checkpoint(path)
     state = build_state(config)
     try:
@@ -38,6 +39,11 @@ def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
         summary = str(error).strip().splitlines()[0]
         raise CheckpointError(f"{path}: the new config changes the nets, so this run cannot continue with it "
                               f"(start a new run): {summary}") from None
+    return state, old
+
+
+def convert_checkpoint(path: Path, previous: Config, config: Config) -> None:
+    state, old = load_nets_for(config, path)
     for name in ("g", "d"):
         _carry_optimizer(getattr(state, f"opt_{name}"), old[f"opt_{name}"], getattr(previous.optim, name),
                          getattr(config.optim, name))
