@@ -7,8 +7,7 @@ The budget is compute, not steps: a WGAN-GP step (5 critic steps with a double b
 several non-saturating steps. Each variant's cost per G step is measured first on the same
 machine state (20 timed steps of every variant, interleaved, process CPU time), and variant v then
 trains for budget_steps × cost(nonsaturating) / cost(v) steps of the fashion_dcgan preset at width 32.
-(A CPU-time stop was tried first: on a shared machine OpenMP's spinning threads inflate CPU time,
-so it measured the neighbours as much as the run.) FD is
+FD is
 computed between 10,000 generated samples and the 10,000 test images, in the feature space of the
 shipped Fashion-MNIST classifier; the floor is FD(10,000 training images, the 10,000 test images):
 what a perfect generator would score. Writes the "fashion-fd" section of docs/benchmarks.md.

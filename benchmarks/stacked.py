@@ -13,7 +13,7 @@ stacked_fashion_best. Samples come from the generator that sampling uses (the EM
 preset has the `ema` plugin). Runs go one at a time in this process, one torch thread, without
 TensorBoard files or the doctor; "CPU" is this process's CPU time for training plus scoring. Each
 finished run is kept in benchmarks/results/stacked/<base>-<variant>-seed<k>-steps<n>.json, so a
-second call only rewrites the table (a cached run whose resolved config differs from today's is run
+second call only rewrites the table (a cached run whose resolved config differs from the current one is run
 again; a run stopped early is never kept). Writes the "stacked" section of docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -46,58 +46,9 @@ TARGET = {"modes": 990, "kl": 0.1}
 RESULTS = Path(__file__).resolve().parent / "results" / "stacked"
 QUIET_RUN = ["train.tensorboard=false", "train.log_every=100", "doctor.enabled=false", "eval.every=0"]
 
-# Lin et al. 2018 (PacGAN), Table 2: stacked MNIST (28×28), 26,000 samples, DCGAN-style nets; rows
-# marked † are copied there from VEEGAN (Srivastava et al. 2017, Table 2), the others are means ± std
-# over PacGAN's own runs. Quoted from memory of the paper: the search tool could not surface the
-# table's text, so re-check against the PDF before citing.
-PUBLISHED = [
-    "| method (PacGAN, Table 2) | modes (of 1,000) | KL |",
-    "|---|---|---|",
-    "| DCGAN † | 99.0 | 3.40 |",
-    "| ALI † | 16.0 | 5.40 |",
-    "| Unrolled GAN † | 48.7 | 4.32 |",
-    "| VEEGAN † | 150.0 | 2.95 |",
-    "| Minibatch discrimination | 24.5 ± 7.67 | 5.49 ± 0.418 |",
-    "| DCGAN (PacGAN's run) | 78.9 ± 6.46 | 4.50 ± 0.127 |",
-    "| PacDCGAN2 | 1000.0 ± 0.00 | 0.0680 ± 0.00563 |",
-    "| PacDCGAN3 | 1000.0 ± 0.00 | 0.0617 ± 0.00751 |",
-    "| PacDCGAN4 | 1000.0 ± 0.00 | 0.0809 ± 0.0164 |",
-]
-
-# Variants tried on the way to stacked_digits_best (the same protocol, run by hand with the overrides
-# shown; not re-run by this script).
-TRIED_DIGITS = [
-    "| overrides on `stacked_digits` | modes | KL | CPU-minutes |",
-    "|---|---|---|---|",
-    "| `train.steps=8000`, ema 0.999 | 1000 | 0.138 | 1.99 |",
-    "| `train.steps=8000`, ema 0.999 + pacgan 2 | 1000 | 0.154 | 1.71 |",
-    "| `train.steps=20000`, ema 0.999 | 1000 | 0.123 | 4.06 |",
-    "| `stacked_digits_best` + `lr_decay` 7000→14000 (session 3, `ganforge evaluate --metrics stacked_modes --n 26000`) "
-    "| 1000 | 0.141 | not timed (shared machine) |",
-    "| `stacked_digits_best`'s own run (G alone 1000 / 0.103), sampled through `rejection_sampling` γ = 0 / −1 / 1 "
-    "(session 4, benchmarks/probes/stacked_drs.py; accepted 77% / 90% / 55%: D's verdicts do not follow the class balance) "
-    "| 1000 | 0.109 / 0.106 / 0.114 | 9.2 to train, + 0.1-0.2 to sample |",
-    "| the depth-1 `stacked_digits_best` of sessions 3-6, seed 1 (session 7; its seed 0 is the 0.103 above) "
-    "| 1000 | 0.131 (per channel 0.080) | 3.8 |",
-    "| that preset with width 128 in both nets, seed 1 (session 7, `ganforge train` + `ganforge evaluate`) "
-    "| 1000 | 0.085 (per channel 0.055) | 6.1 |",
-    "| that preset with depth 2 in both nets (today's preset), seed 1 (session 7, the same way) "
-    "| 1000 | 0.037 (per channel 0.014) | 5.2 |",
-]
 
 
-# Variants tried on the way to stacked_fashion_best (seed 0, session 7; `ganforge train` with the overrides shown,
-# then `ganforge evaluate --metrics stacked_modes --n 26000`, except the 18,000-step row: this script's cached_run
-# with steps 18000, the run the preset's seed-0 row reuses; not re-run by this script).
-TRIED_FASHION = [
-    "| run | modes | KL (per-channel part) | CPU-minutes |",
-    "|---|---|---|---|",
-    "| the 4,500-step `stacked_fashion_best` of sessions 3-6 | 988 | 0.427 | 8.6 |",
-    "| `train.steps=9000`, its checkpoints at 6,000 / 7,500 / 9,000 steps | 996 / 998 / 1000 "
-    "| 0.380 (0.312) / 0.258 (0.203) / 0.194 (0.140) | 10.2 for all 9,000 |",
-    "| `train.steps=9000`, depth 2 in both nets | 1000 | 0.187 (0.117) | 19.1 (3 processes on 2 cores) |",
-    "| `train.steps=18000` (today's preset; its seed-0 row above is this run) | 1000 | 0.091 (0.042) | 21.6 |",
-]
+
 
 
 def overrides_for(seed: int, steps: int | None) -> list[str]:
@@ -201,7 +152,7 @@ def main() -> None:
         f"{SAMPLES:,} samples per run, each channel classified by the base's shipped classifier",
         "(docs/extractors.md); a mode is the triple of classes (1,000 in all); KL(p̂ ‖ uniform) of the mode",
         "histogram. With 26,000 samples even a perfect sampler's KL is biased up by about 999/52,000 ≈ 0.019,",
-        "which the ceiling row (real stacked samples, scored the same way) shows. Target (issue #4):",
+        "which the ceiling row (real stacked samples, scored the same way) shows. Target:",
         f"≥ {TARGET['modes']} modes with KL ≤ {TARGET['kl']}. CPU-minutes: the process's CPU time for training",
         "and scoring one run. Scores come from the EMA generator where the preset has the `ema` plugin.",
         "The per-channel part is Σ_c KL(p̂_c ‖ uniform over 10) of each channel's class shares: G making some",
@@ -210,22 +161,8 @@ def main() -> None:
         "Per-seed columns are in seed order 0, 1, ...",
         "",
         *[line for base in bases for line in base_section(base, results, seeds[base], real[base])],
-        "Other stacked-digits variants tried (seed 0 unless stated, by hand, not re-run by this script):",
-        "",
-        *TRIED_DIGITS,
-        "",
-        "Stacked Fashion-MNIST variants tried (seed 0, by hand, not re-run by this script). The KL falls",
-        "steadily with training, most of it from each channel's class balance, and had not levelled off at",
-        "9,000 steps; depth 2, which fixed the digits, barely moves it here, twice the steps halve it:",
-        "",
-        *TRIED_FASHION,
-        "",
-        "Published stacked-MNIST rows for reference. Their setting differs from ours: MNIST at 28×28 (our",
-        "digits are scikit-learn's 8×8), other nets, a larger training budget and their own MNIST classifier.",
-        "Quoted from memory of PacGAN's Table 2 (the table's text could not be retrieved here): re-check",
-        "against the paper before citing; † marks rows PacGAN copies from VEEGAN's Table 2.",
-        "",
-        *PUBLISHED,
+        "Published stacked-MNIST results (PacGAN's Table 2, Lin et al. 2018) use MNIST at 28×28, other nets, a",
+        "larger budget and their own classifier; the digits here are scikit-learn's 8×8.",
     ]))
 
 
