@@ -3,6 +3,7 @@ import json
 
 import pytest
 import torch
+import yaml
 
 from ganforge.config import validate
 from ganforge.doctor import remedy, remedy_keys
@@ -56,6 +57,9 @@ def test_rollback_goes_to_the_newest_checkpoint_before_the_trouble_and_sets_the_
     assert after["opt_d"]["param_groups"][0]["lr"] == 0.00005 and after["opt_g"]["param_groups"][0]["lr"] == 2e-4
     assert torch.equal(before["rng"]["torch"], after["rng"]["torch"])
     assert "lr: 5.0e-05" in run.config.read_text()
+    kept = sorted((run.path / "config-history").iterdir())
+    assert [p.name for p in kept] == ["00-until-step-00000027.yaml"]  # what trained the run until the finding
+    assert validate(yaml.safe_load(kept[0].read_text())) == cfg
 
 
 def test_advice_that_changes_the_nets_restarts_from_scratch(tmp_path):

@@ -35,6 +35,7 @@ from ..jsonl import read_records
 from ..safe_files import copy_atomic
 from ..train import interrupt
 from ..train.checkpoint import checkpoint_path, list_checkpoints
+from ..train.config_history import keep_previous
 from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
@@ -121,6 +122,7 @@ def rollback_step(run: RunDir, config: Config, finding: Finding, advice: Advice)
 def roll_back(run: RunDir, previous: Config, config: Config, finding: Finding, advice: Advice, attempt: int) -> int:
     to_step = rollback_step(run, config, finding, advice)
     set_aside(run, to_step, attempt)
+    keep_previous(run.path, run.config, finding.step)  # config-history/: what trained the run until the finding
     save_config(config, run.config)
     if to_step:
         convert_checkpoint(checkpoint_path(run.checkpoints, to_step), previous, config)

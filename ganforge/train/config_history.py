@@ -3,13 +3,15 @@
 config.yaml always holds the config the run trains with now (`sample`, `evaluate` and `report`
 read it). When `ganforge resume RUN key=value ...` changes it, the config it replaces is first
 kept as config-history/NN-until-step-SSSSSSSS.yaml: the config that trained the run up to that
-step, numbered in order, never overwritten.
+step, numbered in order, never overwritten. The doctor's auto-remedy keeps the config it replaces
+the same way, up to the step of the finding it remedies.
 """
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
+
+from ..safe_files import copy_atomic
 
 FOLDER = "config-history"
 NAME = re.compile(r"(\d+)-until-step-(\d+)\.yaml$")
@@ -20,9 +22,7 @@ def keep_previous(run_path: Path, config_file: Path, step: int) -> Path:
     folder = Path(run_path) / FOLDER
     folder.mkdir(exist_ok=True)
     target = folder / f"{len(entries(run_path)):02d}-until-step-{step:08d}.yaml"
-    temporary = target.with_name(target.name + ".tmp")
-    shutil.copyfile(config_file, temporary)
-    temporary.replace(target)
+    copy_atomic(config_file, target)
     return target
 
 
