@@ -105,22 +105,21 @@ def test_sample_every_must_be_positive(value):
 
 
 def test_an_error_finding_requests_a_remedy_only_when_auto_remedy_is_active(tmp_path):
-    from ganforge.doctor import remedy_keys as remedy
     from ganforge.doctor.live import LiveDoctor
     from ganforge.train.state import build_state
 
     state = build_state(validate(ring_raw()))
     live = LiveDoctor(state, RunDir.create(path=tmp_path / "run"))
     live(5, {"loss/d": float("nan")})  # divergence, error at once
-    assert remedy.REQUEST not in state.extras
-    state.extras[remedy.ACTIVE] = True
+    assert not state.remedy.pending
+    state.remedy.active = True
     live(10, {"loss/g": float("inf")})  # the finding is still active: nothing new, so nothing requested
-    assert remedy.REQUEST not in state.extras
+    assert not state.remedy.pending
     state = build_state(validate(ring_raw()))
-    state.extras[remedy.ACTIVE] = True
+    state.remedy.active = True
     live = LiveDoctor(state, RunDir.create(path=tmp_path / "run2"))
     live(5, {"loss/d": float("nan")})
-    assert state.extras[remedy.REQUEST].rule == "divergence"
+    assert state.remedy.finding.rule == "divergence"
     assert state.extras["doctor_status"] == "doctor: ERROR divergence (step 5)"
 
 

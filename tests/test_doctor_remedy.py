@@ -6,7 +6,7 @@ import torch
 import yaml
 
 from ganforge.config import validate
-from ganforge.doctor import remedy, remedy_keys
+from ganforge.doctor import remedy
 from ganforge.doctor.finding import Advice, Finding
 from ganforge.train.checkpoint import checkpoint_path, list_checkpoints, read_checkpoint
 from ganforge.train.run_dir import RunDir
@@ -86,8 +86,8 @@ def fake_doctor(trigger_step):
     """Stands in for the live doctor: one error finding at `trigger_step` while remedies are left."""
     def attach(state, run, bus):
         def listener(step, means):
-            if step >= trigger_step and state.extras[remedy_keys.ACTIVE] and remedy_keys.REQUEST not in state.extras:
-                state.extras[remedy_keys.REQUEST] = finding_at(step, LOWER_D_LR, ADD_NOISE)
+            if step >= trigger_step:
+                state.remedy.ask(finding_at(step, LOWER_D_LR, ADD_NOISE), None)
         bus.listeners.append(listener)
     return attach
 

@@ -5,14 +5,13 @@
 adds them to the flushed means, so they land in stats.jsonl with the same step; then it feeds
 the doctor, appends new findings to doctor.jsonl, prints each one once, and puts the doctor's
 status in `state.extras["doctor_status"]`, which the progress line shows. With auto-remedy on, an
-error finding is handed to remedy.py through `state.extras[remedy.REQUEST]`.
+error finding is handed to remedy.py through `state.remedy` (train/remedy_requests.py).
 """
 from __future__ import annotations
 
 import time
 
 from ..train import distributed
-from . import remedy_keys as remedy
 from .doctor import Doctor, DoctorWriter, read_stats_lenient
 from .finding import Finding
 from .sample_stats import SampleProbe, heldout_source_for
@@ -53,9 +52,8 @@ class LiveDoctor:
 
     def request_remedy(self, finding: Finding) -> None:
         """With auto-remedy on (remedy.py), the first error finding asks the loop to stop and remedy it."""
-        if finding.severity == "error" and self.state.extras.get(remedy.ACTIVE) and remedy.REQUEST not in self.state.extras:
-            self.state.extras[remedy.REQUEST] = finding
-            self.state.extras[remedy.CAUSE] = first_symptom(self.doctor.active.values(), finding)
+        if finding.severity == "error":
+            self.state.remedy.ask(finding, first_symptom(self.doctor.active.values(), finding))
 
     def probe_due(self, step: int) -> bool:
         every = self.state.config.doctor.sample_every

@@ -3,7 +3,7 @@
     from ganforge.doctor.remedy import train_with_remedies
     train_with_remedies(config, run)     # what `ganforge train` and `ganforge resume` call
 
-The live doctor marks an error finding in `state.extras["remedy_finding"]`; the loop then stops
+The live doctor asks for a remedy of an error finding through `state.remedy`; the loop then stops
 at once (writing a checkpoint as at any stop) and returns here. One remedy treats the error, or
 the finding reported before it that is still standing (its likeliest cause: a weak D reported
 before its G drifts off the data), while that one has advice left; then it
@@ -36,26 +36,24 @@ from ..safe_files import copy_atomic
 from ..train import interrupt
 from ..train.checkpoint import checkpoint_path, list_checkpoints
 from ..train.config_history import keep_previous
+from ..train.loop import train
 from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
-from .remedy_keys import CAUSE, REQUEST
 
 
 
 def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet: bool = False):
-    from ..train.loop import train
-
     attempts, tried = previous_attempts(run)
     gave_up = False
     while True:
         state = train(config, run, resume=resume, quiet=quiet, auto_remedy=config.doctor.auto and not gave_up)
-        finding = state.extras.get(REQUEST)
+        finding = state.remedy.finding
         if finding is None or interrupt.received():  # a signal stopped it: the user's call, not a finding's
             return state
         resume = True
-        finding = treated_as(finding, state.extras.get(CAUSE), tried)
+        finding = treated_as(finding, state.remedy.cause, tried)
         advice = next_advice(finding, tried)
         if advice is None or attempts >= config.doctor.max_attempts:
             record(run, give_up_record(state.step, finding, attempts), quiet)

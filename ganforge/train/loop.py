@@ -6,7 +6,6 @@ import sys
 import time
 
 from ..config import Config, save_config
-from ..doctor import remedy_keys as remedy
 from ..doctor.live import attach_doctor
 from ..report.grids import save_samples
 from ..report.html import refresh_report
@@ -50,14 +49,14 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
     if tensorboard:
         bus.listeners.append(tensorboard.scalars)
         grid_listeners.append(tensorboard.image)
-    state.extras[remedy.ACTIVE] = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
+    state.remedy.active = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
     attach_doctor(state, run, bus)  # a stats listener (rank 0, when doctor.enabled): findings, status line, remedy requests
 
     settings = config.train
     state.G.train()
     state.D.train()
     with StopRequest() as stop:
-        while state.step < settings.steps and not distributed.any_rank(stop.requested or remedy.REQUEST in state.extras):
+        while state.step < settings.steps and not distributed.any_rank(stop.requested or state.remedy.pending):
             started = time.perf_counter()
             state.begin_step()  # under torchrun: this rank's own random stream for the step
             for _ in range(config.optim.n_critic):  # D steps, each on a fresh batch

@@ -22,6 +22,7 @@ from . import distributed
 from .footprint import check_training_memory
 from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
+from .remedy_requests import RemedyRequests
 
 
 
@@ -41,6 +42,7 @@ class TrainState:
     step: int = 0  # completed G steps
     batches_drawn: int = 0  # data batches consumed (n_critic per G step)
     extras: dict = field(default_factory=dict)  # scratch space plugins may share
+    remedy: RemedyRequests = field(default_factory=RemedyRequests)  # the live doctor's requests (remedy_requests.py)
     shared_rng: torch.Tensor | None = None  # distributed runs: RNG state of the latent stream every rank shares
     d_objective: torch.nn.Module | None = None  # distributed runs: D's step loss wrapped in DDP (objectives.py)
     g_objective: torch.nn.Module | None = None  # distributed runs: G's step loss wrapped in DDP
