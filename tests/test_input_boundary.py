@@ -109,3 +109,27 @@ def test_the_presets_themselves_stay_inside_the_yaml_limits():
 
     for name in preset_names():
         assert read_yaml_file(find_preset(name)) == yaml.safe_load(find_preset(name).read_text()), name
+
+
+def test_vectors_of_any_width_train_resume_and_sample(tmp_path, capsys):
+    import numpy as np
+
+    vectors = tmp_path / "v5.npy"
+    np.save(vectors, np.random.default_rng(0).uniform(-1, 1, size=(200, 5)).astype("float32"))
+    run = tmp_path / "run"
+    common = ["train.sample_every=10", "train.checkpoint_every=10", "--quiet"]
+    assert main(["train", "ring", "data.name=array", f"data.path={vectors}", "train.steps=20", *common,
+                 "--run-dir", str(run)]) == 0
+    assert sorted(p.name for p in (run / "samples").glob("step-*.png")) == ["step-00000010.png", "step-00000020.png"]
+    assert main(["resume", str(run), "train.steps=30", "--quiet"]) == 0
+    assert main(["sample", str(run), "--out", str(tmp_path / "s.npy"), "-n", "7"]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (7, 5)
+
+
+def test_a_one_sample_dataset_trains(tmp_path):
+    import numpy as np
+
+    single = tmp_path / "one.npy"
+    np.save(single, np.zeros((1, 2), dtype="float32"))
+    assert main(["train", "ring", "data.name=array", f"data.path={single}", "train.steps=10", "train.batch_size=4",
+                 "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
