@@ -208,6 +208,8 @@ def command_resume(args) -> int:
     if start >= config.train.steps:
         if start and nets_changed(previous, config):
             check_nets_fit(run, config)  # a config the checkpoint cannot load is refused now, not when steps are raised
+        elif start:
+            check_readable(run)  # a damaged newest checkpoint is reported now, not when steps are raised
         if main_rank:
             print(f"{run.path}: nothing to do: the newest checkpoint is at step {start} and train.steps is "
                   f"{config.train.steps}; to train on, raise it, e.g. `ganforge resume {run.path} "
@@ -243,6 +245,13 @@ def resume_step(run) -> int:
 
 def nets_changed(previous, config) -> bool:
     return any(getattr(previous, part) != getattr(config, part) for part in ("data", "generator", "discriminator", "z_dim"))
+
+
+def check_readable(run) -> None:
+    """The newest checkpoint holds every entry a resume needs (a CheckpointError naming the file otherwise)."""
+    from .train.checkpoint import latest_checkpoint, read_checkpoint
+
+    read_checkpoint(latest_checkpoint(run.checkpoints))
 
 
 def check_nets_fit(run, config) -> None:

@@ -133,3 +133,29 @@ def test_a_one_sample_dataset_trains(tmp_path):
     np.save(single, np.zeros((1, 2), dtype="float32"))
     assert main(["train", "ring", "data.name=array", f"data.path={single}", "train.steps=10", "train.batch_size=4",
                  "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
+
+
+def test_compare_skips_undecodable_and_over_nested_eval_lines(finished_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_run.path, run)
+    good = json.dumps({"step": 10, "metrics": {"fd": 1.5}, "extractor": "x"})
+    nested = '{"step": 11, "metrics": ' + "[" * 5000 + "]" * 5000 + "}"
+    (run / "eval.jsonl").write_bytes(good.encode() + b"\n" + nested.encode() + b"\n\xff\xfe{\"step\": 12\n")
+    assert main(["compare", str(run), str(finished_run.path), "--out", str(tmp_path / "c.html")]) == 0
+    from ganforge.report.compare import latest_evaluation
+
+    assert latest_evaluation(run / "eval.jsonl")["metrics"] == {"fd": 1.5}  # the newest readable evaluation
+    assert (tmp_path / "c.html").is_file()
+
+
+def test_resume_with_nothing_to_do_still_reports_a_damaged_newest_checkpoint(finished_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_run.path, run)
+    newest = run / "checkpoints" / "step-00000010.pt"
+    newest.write_bytes(newest.read_bytes()[:100])  # what a full disk leaves
+    error = refused(capsys, "resume", str(run), "--quiet")
+    assert error.startswith(f"error: {newest}")

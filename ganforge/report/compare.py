@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..jsonl import read_records
 from ..safe_files import write_text_atomic
 from ..train.run_dir import RunDir
 from ..train.stats import read_stats
@@ -49,14 +49,8 @@ class RunSummary:
 
 def latest_evaluation(path: Path) -> dict | None:
     """The last complete record of eval.jsonl (the newest evaluation), or None when there is none."""
-    if not path.is_file():
-        return None
-    for line in reversed(path.read_text().splitlines()):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn line from a run still writing
-        if isinstance(record, dict) and isinstance(record.get("metrics"), dict):
+    for record in reversed(read_records(path)[0]):  # torn, undecodable or over-nested lines are skipped
+        if isinstance(record.get("metrics"), dict):
             return record
     return None
 
