@@ -70,6 +70,21 @@ def test_sigterm_stops_at_a_step_boundary_with_a_checkpoint_and_resume_finishes(
     assert logged_records(run) == logged_records(reference_run(config_file))
 
 
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(reference, tmp_path):
+    config_file, _, _ = reference
+    run = tmp_path / "run"
+    process = ganforge(config_file, run, resume=False)
+    while not list_checkpoints(run / "checkpoints"):
+        assert process.poll() is None, process.communicate()[1].decode()
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGINT, errors.decode()
+    assert "Traceback" not in errors.decode() and "stopped by SIGINT at step" in errors.decode()
+    newest = list_checkpoints(run / "checkpoints")[-1]
+    assert newest.name == f"step-{read_checkpoint(newest)['step']:08d}.pt"
+
+
 def reference_run(config_file: Path) -> Path:
     return config_file.parent / "reference"
 
