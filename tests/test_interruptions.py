@@ -85,6 +85,24 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(reference, tmp_path):
     assert newest.name == f"step-{read_checkpoint(newest)['step']:08d}.pt"
 
 
+@pytest.mark.parametrize("delay_s", [0.3, 1.0])
+def test_ctrl_c_during_start_up_is_one_line_and_the_same_command_then_runs(reference, tmp_path, delay_s):
+    """Before the first step (imports, data, nets): exit 130, no traceback, and nothing left that blocks a rerun."""
+    config_file, _, _ = reference
+    run = tmp_path / "run"
+    process = ganforge(config_file, run, resume=False)
+    time.sleep(delay_s)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=120)
+    if process.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert process.returncode == 128 + signal.SIGINT, errors.decode()
+    assert "Traceback" not in errors.decode() and errors.decode().count("\n") <= 2, errors.decode()
+    again = ganforge(config_file, run, resume=bool(list_checkpoints(run / "checkpoints")) if run.exists() else False)
+    _, errors = again.communicate(timeout=300)
+    assert again.returncode == 0, errors.decode()
+
+
 def reference_run(config_file: Path) -> Path:
     return config_file.parent / "reference"
 
