@@ -12,7 +12,9 @@ HEADER = "# Benchmarks\n\nEvery number here is written by a script under `benchm
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, Python {platform.python_version()}"
+    threads = torch.get_num_threads()
+    return (f"{platform.machine()}, {threads} torch thread{'s' if threads != 1 else ''}, torch {torch.__version__}, "
+            f"Python {platform.python_version()}")
 
 
 def write_section(key: str, markdown: str, document: Path = BENCHMARKS_MD) -> None:
