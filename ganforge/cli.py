@@ -206,10 +206,8 @@ def command_resume(args) -> int:
     config = load_config(run.config, args.overrides)
     start, main_rank = resume_step(run), distributed.is_main()
     if start >= config.train.steps:
-        if start and nets_changed(previous, config):
-            check_nets_fit(run, config)  # a config the checkpoint cannot load is refused now, not when steps are raised
-        elif start:
-            check_readable(run)  # a damaged newest checkpoint is reported now, not when steps are raised
+        if start:
+            check_newest_checkpoint(run, previous, config)  # refused now, not once train.steps is raised
         if main_rank:
             print(f"{run.path}: nothing to do: the newest checkpoint is at step {start} and train.steps is "
                   f"{config.train.steps}; to train on, raise it, e.g. `ganforge resume {run.path} "
@@ -247,19 +245,16 @@ def nets_changed(previous, config) -> bool:
     return any(getattr(previous, part) != getattr(config, part) for part in ("data", "generator", "discriminator", "z_dim"))
 
 
-def check_readable(run) -> None:
-    """The newest checkpoint holds every entry a resume needs (a CheckpointError naming the file otherwise)."""
+def check_newest_checkpoint(run, previous, config) -> None:
+    """A CheckpointError if the newest checkpoint is damaged, or if the nets of a changed config cannot load it."""
     from .train.checkpoint import latest_checkpoint, read_checkpoint
-
-    read_checkpoint(latest_checkpoint(run.checkpoints))
-
-
-def check_nets_fit(run, config) -> None:
-    """Load the newest checkpoint's nets into those `config` builds: a CheckpointError when their shapes differ."""
-    from .train.checkpoint import latest_checkpoint
     from .train.reconfigure import load_nets_for
 
-    load_nets_for(config, latest_checkpoint(run.checkpoints))
+    newest = latest_checkpoint(run.checkpoints)
+    if nets_changed(previous, config):
+        load_nets_for(config, newest)
+    else:
+        read_checkpoint(newest)
 
 
 def keep_config_history(run, previous, config, step: int) -> None:

@@ -19,16 +19,12 @@ RULES = (  # (what the earlier plugin does, what the later one does, why the lat
 )
 
 
-def does(plugin, what: str) -> bool:
-    return bool(getattr(plugin, what, False))
-
-
 def check_plugin_order(plugins: list[tuple[str, object]]) -> None:
     """(name, built plugin) in list order: a ConfigError at the later of the first two that cannot work in that order."""
     for late_index, (late_name, late) in enumerate(plugins):
         for early_index, (early_name, early) in enumerate(plugins[:late_index]):
             for early_does, late_does, why in RULES:
-                if does(early, early_does) and does(late, late_does):
+                if getattr(early, early_does) and getattr(late, late_does):
                     early_words = f"{early_name} (plugins.{early_index})"
                     raise ConfigError(f"plugins.{late_index}", why.format(early=early_words, late=late_name)
                                       + f"; list {late_name} before {early_name}")

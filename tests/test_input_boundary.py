@@ -3,6 +3,7 @@ import json
 import struct
 
 import pytest
+import torch
 import yaml
 
 from ganforge.cli import main
@@ -131,8 +132,14 @@ def test_a_one_sample_dataset_trains(tmp_path):
 
     single = tmp_path / "one.npy"
     np.save(single, np.zeros((1, 2), dtype="float32"))
+    run = tmp_path / "run"
     assert main(["train", "ring", "data.name=array", f"data.path={single}", "train.steps=10", "train.batch_size=4",
-                 "--run-dir", str(tmp_path / "run"), "--quiet"]) == 0
+                 "--run-dir", str(run), "--quiet"]) == 0
+    from ganforge.train.checkpoint import latest_checkpoint, read_checkpoint
+
+    final = read_checkpoint(latest_checkpoint(run / "checkpoints"))
+    assert final["step"] == 10 and final["batches_drawn"] == 10  # every batch is the one sample, repeated
+    assert all(torch.isfinite(tensor).all() for tensor in final["generator"].values())
 
 
 def test_compare_skips_undecodable_and_over_nested_eval_lines(finished_run, tmp_path, capsys):

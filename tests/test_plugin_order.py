@@ -33,7 +33,10 @@ def test_an_order_that_cannot_work_is_refused_naming_both_plugins(plugins, messa
 
 
 def test_spectral_norm_on_d_alone_may_follow_ema():
-    validate(with_plugins({"name": "ema"}, {"name": "spectral_norm"}))  # G untouched: the copy stays right
+    state = build_state(validate(with_plugins({"name": "ema"}, {"name": "spectral_norm"})))
+    average, d_names = state.plugins[0].average, [name for name, _ in state.D.named_parameters()]
+    assert [n for n, _ in average.named_parameters()] == [n for n, _ in state.G.named_parameters()]  # G untouched
+    assert any("parametrizations.weight.original" in name for name in d_names)  # D normalised
 
 
 def test_ema_after_multi_generator_averages_every_generator():
