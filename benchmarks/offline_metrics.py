@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section  # noqa: E402
 
 from ganforge.data import DATA  # noqa: E402
-from ganforge.metrics.extractors import build_extractor  # noqa: E402
+from ganforge.metrics.extractors import RandomConvExtractor, build_extractor  # noqa: E402
 from ganforge.metrics.fid import feature_statistics, frechet_distance  # noqa: E402
 from ganforge.metrics.swd import sliced_wasserstein_distance  # noqa: E402
 
@@ -41,11 +41,9 @@ PATCH_SIDE = 32
 SEED = 0
 
 
-def draw(source, count: int, offset: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """`count` images of a stored source starting at position `offset` of one fixed permutation (and their labels)."""
-    order = torch.randperm(len(source), generator=torch.Generator().manual_seed(SEED))[offset:offset + count]
-    images = source._to_unit_range(source.samples[order])
-    return images, None if source.labels is None else source.labels[order]
+def draw(source, count: int, part: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Batch `part` of `count` images (and labels) from one seeded permutation: parts 0 and 1 never share an image."""
+    return source.batch(part, count, SEED)
 
 
 def photo_patches(count: int) -> torch.Tensor:
@@ -76,7 +74,7 @@ def datasets(count: int) -> dict[str, dict]:
     for name, source, classifier in (("digits 16×16", digits, "digits_classifier"), ("stacked digits 3×16×16", stacked, None)):
         half = min(count, len(source) // 2)
         reference, _ = draw(source, half, 0)
-        others, labels = draw(source, half, half)
+        others, labels = draw(source, half, 1)
         found[name] = dict(reference=reference, others=others, labels=labels, classifier=classifier)
     patches = photo_patches(2 * count)
     found["photo patches 3×32×32"] = dict(reference=patches[:count], others=patches[count:], labels=None, classifier=None)
@@ -103,7 +101,7 @@ def feature_fd(extractor, reference: torch.Tensor, candidate: torch.Tensor) -> f
 
 def rows_for(name: str, data: dict) -> list[str]:
     reference = data["reference"]
-    random_conv = build_extractor("random_conv", _ShapeOnly(reference.shape[1]))
+    random_conv = RandomConvExtractor(reference.shape[1])
     classifier = build_extractor(data["classifier"]) if data["classifier"] else None
     rows = []
     for defect, candidate in defects(data["others"], data["labels"]).items():
@@ -113,15 +111,6 @@ def rows_for(name: str, data: dict) -> list[str]:
         rows.append(f"| {name} | {len(reference)} | {defect} | {swd:.2f} | {conv_fd:.4f} | {classifier_fd} |")
         print(rows[-1], flush=True)
     return rows
-
-
-class _ShapeOnly:
-    """What build_extractor reads of a data source for random_conv: that it holds images, and their channels."""
-
-    is_image = True
-
-    def __init__(self, channels: int):
-        self.shape = (channels,)
 
 
 def main() -> None:
