@@ -1,9 +1,10 @@
 """Drawing samples from a generator without disturbing training (eval mode, no grad, mode restored)."""
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
-GRID_SEED_OFFSET = 7919  # the fixed-z grid has its own generator, so sampling never moves the training RNG
 MIN_SCATTER_POINTS = 1000  # a scatter plot of 2-D samples needs more dots than an image grid needs tiles
 
 
@@ -12,19 +13,26 @@ def grid_count(grid_size: int, is_image: bool) -> int:
     return grid_size if is_image else max(grid_size, MIN_SCATTER_POINTS)
 
 
+@contextlib.contextmanager
+def eval_mode(module: torch.nn.Module):
+    """`module` in eval mode (batch norm reads its running statistics and leaves them alone), its mode restored after."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+
+
 @torch.no_grad()
 def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, chunk: int = 256) -> torch.Tensor:
     """G(z) in eval mode (batch norm uses running statistics), in chunks; returns a CPU tensor."""
-    was_training = G.training
-    G.eval()
-    try:
+    with eval_mode(G):
         pieces = []
         for start in range(0, len(z), chunk):
             part_labels = None if labels is None else labels[start:start + chunk]
             pieces.append(G(z[start:start + chunk], part_labels).float().cpu())
         return torch.cat(pieces)
-    finally:
-        G.train(was_training)
 
 
 def sampling_generator(state, use_plugins: bool = True) -> torch.nn.Module:

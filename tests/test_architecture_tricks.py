@@ -251,3 +251,14 @@ def test_pacgan_packs_real_samples_in_the_generator_step_for_relativistic_losses
     assert torch.equal(real_in[0], real[:4].reshape(-1))
     discriminator_step(state, real, labels)
     generator_step(state, real, labels)
+
+
+@pytest.mark.parametrize("order", [("multi_generator", "minibatch_stddev"), ("minibatch_stddev", "multi_generator")])
+def test_the_generator_classifier_reads_the_features_of_the_d_it_was_attached_to(order):
+    """Attached before minibatch_stddev wraps D: D's own F features; attached after: the wrapper's F + 1."""
+    state = ring_state(*({"name": name, **({"generators": 2} if name == "multi_generator" else {})} for name in order))
+    owner = state.D.inner if order[0] == "multi_generator" else state.D
+    head = getattr(owner, CLASSIFIER)
+    x = torch.randn(8, 2)
+    assert head.in_features == owner.features(x).shape[1]
+    assert torch.equal(classifier_logits(state.D, x, None), head(owner.features(x)))

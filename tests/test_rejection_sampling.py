@@ -11,7 +11,7 @@ from ganforge.nets.base import Generator
 from ganforge.sampling import generate, sampling_generator
 from ganforge.train.state import build_state
 from ganforge.tricks.rejection_sampling import RejectionSampler, acceptance_probability
-from tests.conftest import tiny_ring_raw
+from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
 LOG_4 = math.log(4.0)
 
@@ -142,3 +142,18 @@ def test_a_sampler_built_again_before_the_nets_change_skips_the_burn_in_and_samp
         before = state.D.rows
         generate(sampling_generator(state), z)
         assert state.D.rows - before >= 200 + len(z)  # the burn-in again, then at least one proposal per row
+
+
+@pytest.mark.parametrize("raw, plugins", [
+    (tiny_digits_raw(steps=2), []),  # batch norm's running statistics
+    (tiny_ring_raw(steps=2), [{"name": "spectral_norm", "generator": True}]),  # spectral norm's power-iteration vectors
+], ids=["batch_norm", "spectral_norm"])
+def test_the_burn_in_leaves_g_s_buffers_as_training_left_them(raw, plugins):
+    """A sample grid drawn mid-training must not move G's buffers (a resumed run would differ)."""
+    raw["plugins"] = [*plugins, {"name": "rejection_sampling", "burn_in": 64}]
+    state = build_state(validate(raw))
+    state.G.train()
+    buffers = [buffer.clone() for buffer in state.G.buffers()]
+    assert buffers
+    generate(sampling_generator(state), torch.randn(8, state.config.z_dim))
+    assert all(torch.equal(before, after) for before, after in zip(buffers, state.G.buffers()))

@@ -16,7 +16,7 @@ from ganforge.train.run_dir import RunDir
 from ganforge.train.state import build_state
 from ganforge.train.stats import read_stats
 from ganforge.train.step import discriminator_step, frozen, generator_step
-from ganforge.tricks.unrolled import LOOKAHEAD_SEED_OFFSET
+from ganforge.random_streams import LOOKAHEAD
 from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
 TRICKS = ["label_smoothing", "noisy_labels", "label_flip", "replay", "ema", "feature_matching", "mode_seeking",
@@ -296,7 +296,7 @@ def test_unrolled_one_step_equals_a_real_d_step_on_the_same_batch():
     with frozen(state.D):
         critic = plugin_of(state).g_critic(state.D, state)
     torch.set_rng_state(rng)
-    real, labels = state.data.batch(0, 32, state.config.train.seed + LOOKAHEAD_SEED_OFFSET)
+    real, labels = state.data.batch(0, 32, state.config.train.seed + LOOKAHEAD)
     discriminator_step(state, real, labels)
     for lookahead, stepped in zip(critic.parameters(), state.D.parameters()):
         assert torch.allclose(lookahead, stepped, rtol=0, atol=1e-7)

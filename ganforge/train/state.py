@@ -14,12 +14,13 @@ from ..data.source import DataSource
 from ..errors import ConfigError, short_repr
 from ..losses import LOSSES
 from ..losses.base import AdversarialLoss
-from ..nets import DISCRIMINATORS, GENERATORS
 from ..nets.conditioning import cycling_labels, is_conditional
 from ..plugins import PLUGINS, Plugin
-from ..sampling import GRID_SEED_OFFSET, grid_count
+from ..random_streams import GRID, stream
+from ..sampling import grid_count
 from . import distributed
 from .footprint import check_training_memory
+from .net_builder import build_discriminator, build_generator
 from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
 from .remedy_requests import RemedyRequests
@@ -49,13 +50,24 @@ class TrainState:
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Global batch number `batches_drawn` (train.batch_size rows); under torchrun, this rank's rows of it."""
-        x, labels = self.data.batch(self.batches_drawn, self.config.train.batch_size, self.config.train.seed)
-        x, labels = distributed.rank_rows(x), distributed.rank_rows(labels)
+        batch = self.batch_at(self.batches_drawn, self.config.train.seed)
         self.batches_drawn += 1
+        return batch
+
+    def batch_at(self, index: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Batch `index` of the data stream seeded with `seed`, on the run's device and memory layout; under
+        torchrun, this rank's rows of it. The training stream is `train.seed`; plugins draw from their own."""
+        x, labels = self.data.batch(index, self.config.train.batch_size, seed)
+        x, labels = distributed.rank_rows(x), distributed.rank_rows(labels)
         x = x.to(self.device, non_blocking=True)
         if self.config.train.channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return x, None if labels is None else labels.to(self.device)
+
+    def redraw_fixed_z(self) -> None:
+        """The progress grid's fixed latents, drawn from their own stream with G's prior (a plugin may change it)."""
+        generator = stream(self.config.train.seed, GRID)
+        self.fixed_z = self.G.sample_latent(len(self.fixed_z), generator=generator).to(self.device)
 
     def sample_latent(self, n: int) -> torch.Tensor:
         """Latents z [n, z_dim] for a batch of n rows from the training RNG.
@@ -125,18 +137,13 @@ def build_state(config: Config) -> TrainState:
     distributed.per_rank_batch_size(config.train.batch_size)  # fails early unless it splits evenly
     data = DATA.build(config.data.model_dump(), field="data")
     check_training_memory(config, data, device)  # before the nets: a size nobody can allocate is one line naming it
-    shapes = dict(data_shape=data.shape, num_classes=data.num_classes)
-    G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim, **shapes).to(device)
-    D = DISCRIMINATORS.build(config.discriminator.model_dump(), field="discriminator", **shapes).to(device)
-    if config.train.channels_last and data.is_image:
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    grid_rng = torch.Generator().manual_seed(config.train.seed + GRID_SEED_OFFSET)
+    G, D = build_generator(config, data, device), build_discriminator(config, data, device)
     grid = grid_count(config.train.grid_size, data.is_image)
     state = TrainState(
         config=config, data=data, G=G, D=D, device=device,
         loss=LOSSES.build(config.loss.model_dump(), field="loss"),
         plugins=[PLUGINS.build(spec.model_dump(), field=f"plugins.{i}") for i, spec in enumerate(config.plugins)],
-        fixed_z=G.sample_latent(grid, generator=grid_rng).to(device),
+        fixed_z=G.sample_latent(grid, generator=stream(config.train.seed, GRID)).to(device),
         fixed_labels=cycling_labels(grid, data.num_classes, device) if is_conditional(G) else None,
     )
     for plugin in state.plugins:

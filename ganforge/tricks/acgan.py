@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..train.hooks import PLUGINS, Plugin
-from .wrappers import feature_count, require_single_sample_critic
+from .wrappers import attach_head, head_logits, require_single_sample_critic
 
 CLASSIFIER = "acgan_classifier"  # the submodule's name on D (so it is saved, optimised and copied with D)
 
@@ -44,14 +44,12 @@ class ACGAN(Plugin):
             raise ConfigError("plugins.acgan", "needs class labels, but the data source gives no labels "
                                                "(num_classes = 0); use labelled data or drop acgan")
         require_single_sample_critic(state, self, "acgan's classifier scores", "drop pacgan or acgan")
-        classifier = nn.Linear(feature_count(state.D, classes, state.device), classes)
-        state.D.add_module(CLASSIFIER, classifier.to(state.device))  # a submodule: D's optimiser trains it
+        attach_head(state.D, CLASSIFIER, classes, classes, state.device)
 
     @staticmethod
     def class_loss(critic: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """CE(c(φ(x)), labels), averaged over the batch, φ the features of the module that holds c."""
-        owner = next(module for module in critic.modules() if hasattr(module, CLASSIFIER))
-        return F.cross_entropy(getattr(owner, CLASSIFIER)(owner.features(x, labels)), labels)
+        return F.cross_entropy(head_logits(critic, CLASSIFIER, x, labels), labels)
 
     def d_terms(self, ctx) -> dict[str, torch.Tensor]:
         real_loss = self.class_loss(ctx.critic, ctx.real, ctx.labels)

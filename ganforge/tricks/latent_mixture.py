@@ -7,10 +7,9 @@ import torch
 
 from ..errors import CheckpointError, ConfigError
 from ..nets.base import Generator
-from ..sampling import GRID_SEED_OFFSET
+from ..random_streams import LATENT_CENTRES, stream
 from ..train.hooks import PLUGINS, Plugin
 
-CENTRE_SEED_OFFSET = 104729  # the centres have their own generator: drawing them moves no training RNG
 CANDIDATES_PER_CENTRE = 64  # farthest-point selection picks each centre from this many candidates
 MAX_CANDIDATES = 20_000  # ... but from at most this many in all (a few ms for K in the hundreds)
 ISLAND_TAIL = 3.0  # an island's reach: ‖z − c‖ ≤ s·(√d + 3), all but ~1% of its draws (χ_d's upper tail)
@@ -121,7 +120,7 @@ class LatentMixture(Plugin):
     def setup(self, state) -> None:
         z_dim = state.config.z_dim
         centres = island_centres(self.components, z_dim,
-                                 torch.Generator().manual_seed(state.config.train.seed + CENTRE_SEED_OFFSET))
+                                 stream(state.config.train.seed, LATENT_CENTRES))  # moves no training RNG
         gap, reach = nearest_pair_distance(centres), island_reach(self.spread, z_dim)
         if gap <= 2 * reach:
             raise ConfigError(f"plugins.{state.plugins.index(self)}.spread",
@@ -130,8 +129,7 @@ class LatentMixture(Plugin):
                               f"below {gap / 2 / (math.sqrt(z_dim) + ISLAND_TAIL):.3g}, fewer components or a larger z_dim")
         self.prior = IslandPrior(centres.to(state.device), self.spread)
         state.G = IslandLatentGenerator(state.G, self.prior)
-        grid_rng = torch.Generator().manual_seed(state.config.train.seed + GRID_SEED_OFFSET)  # as build_state seeds it
-        state.fixed_z = state.G.sample_latent(len(state.fixed_z), generator=grid_rng).to(state.device)
+        state.redraw_fixed_z()  # the grid's latents from this prior
 
     def sampling_generator(self, generator, state):
         """Sampling's generator with this prior: already so, unless an earlier plugin (ema) copied G before setup."""

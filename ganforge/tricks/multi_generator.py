@@ -6,11 +6,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from ..nets import GENERATORS
 from ..nets.base import Generator
 from ..train.hooks import PLUGINS, Plugin
+from ..train.net_builder import build_generator
 from ..train.stats import report
-from .wrappers import feature_count, require_single_sample_critic
+from .wrappers import attach_head, head_logits, require_single_sample_critic
 
 CLASSIFIER = "generator_classifier"  # the name of the head attached to D
 
@@ -46,10 +46,9 @@ class MultiGenerator(Generator):
 def classifier_logits(critic: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
     """(N, k): the generator classifier's logits, on the features of the D it was attached to.
 
-    That D may since have been wrapped (minibatch_stddev) or copied (unrolled): look it up inside `critic`.
+    That D may since have been wrapped (minibatch_stddev) or copied (unrolled).
     """
-    owner = next(module for module in critic.modules() if hasattr(module, CLASSIFIER))
-    return getattr(owner, CLASSIFIER)(owner.features(x, labels))
+    return head_logits(critic, CLASSIFIER, x, labels)
 
 
 @PLUGINS.register("multi_generator")
@@ -87,19 +86,13 @@ class MultiGeneratorPlugin(Plugin):
     def setup(self, state) -> None:
         config, data = state.config, state.data
         require_single_sample_critic(state, self, "multi_generator's classifier scores", "drop pacgan or multi_generator")
-        others = []
-        for _ in range(self.generators - 1):  # state.G is the first; each later one draws its own initial weights
-            G = GENERATORS.build(config.generator.model_dump(), field="generator", z_dim=config.z_dim,
-                                 data_shape=data.shape, num_classes=data.num_classes).to(state.device)
-            if config.train.channels_last and data.is_image:
-                G = G.to(memory_format=torch.channels_last)
-            others.append(G)
+        # state.G is the first; each later one draws its own initial weights
+        others = [build_generator(config, data, state.device) for _ in range(self.generators - 1)]
         if type(others[0]) is not type(state.G) or others[0].state_dict().keys() != state.G.state_dict().keys():
-            raise ConfigError("plugins", "multi_generator builds its generators from the generator config, which "
+            raise ConfigError(f"plugins.{state.plugins.index(self)}", "multi_generator builds its generators from the generator config, which "
                                          "would miss what earlier plugins did to G; list multi_generator before them")
         state.G = MultiGenerator([state.G, *others])
-        head = nn.Linear(feature_count(state.D, data.num_classes, state.device), self.generators)
-        state.D.add_module(CLASSIFIER, head.to(state.device))  # a submodule of D: D's optimiser trains it
+        attach_head(state.D, CLASSIFIER, self.generators, data.num_classes, state.device)
 
     def d_terms(self, ctx):
         logits = classifier_logits(ctx.critic, ctx.fake, ctx.labels)  # (N, k); fakes as G made them

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import ConfigError
-from ..nets import DISCRIMINATORS
 from ..train.hooks import PLUGINS, Plugin
+from ..train.net_builder import build_discriminator
 
 
 def pack(x: torch.Tensor, packing: int) -> torch.Tensor:
@@ -57,14 +57,10 @@ class PacGAN(Plugin):
         if getattr(state.D, "condition", "none") != "none":
             raise ConfigError("discriminator.condition", "pacgan gives D packs of several samples, which one label "
                                                          "cannot describe; use condition: none with pacgan")
-        D = DISCRIMINATORS.build(config.discriminator.model_dump(), field="discriminator",
-                                 data_shape=packed_shape(data.shape, self.packing),
-                                 num_classes=data.num_classes).to(state.device)
+        D = build_discriminator(config, data, state.device, input_shape=packed_shape(data.shape, self.packing))
         if type(D) is not type(state.D) or D.state_dict().keys() != state.D.state_dict().keys():
-            raise ConfigError("plugins", "pacgan rebuilds D for packed inputs, which would drop what earlier plugins "
+            raise ConfigError(f"plugins.{state.plugins.index(self)}", "pacgan rebuilds D for packed inputs, which would drop what earlier plugins "
                                          "did to D; list pacgan before them")
-        if config.train.channels_last and data.is_image:
-            D = D.to(memory_format=torch.channels_last)
         state.D = D
 
     def d_inputs(self, real, fake, state):

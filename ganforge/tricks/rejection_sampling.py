@@ -5,6 +5,7 @@ import torch
 
 from ..errors import ConfigError
 from ..nets.base import Generator
+from ..sampling import eval_mode
 from ..train.hooks import PLUGINS, Plugin
 from .wrappers import require_single_sample_critic
 
@@ -47,13 +48,8 @@ class RejectionSampler(Generator):
 
     @torch.no_grad()
     def logits(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        critic = self.critic_ref[0]
-        was_training = critic.training
-        critic.eval()
-        try:
+        with eval_mode(self.critic_ref[0]) as critic:
             return critic(x, y).float()  # (N,)
-        finally:
-            critic.train(was_training)
 
     def _burn_in(self, n: int, known: float | None) -> float:
         """D̃_M: the largest logit over n proposals (the paper's burn-in); forward raises it when it sees a larger one.
@@ -65,8 +61,8 @@ class RejectionSampler(Generator):
         labels = self._labels(n, device)
         if known is not None:
             return known
-        with torch.no_grad():
-            return float(max(self.logits(self.generator(z[i:i + 1024], None if labels is None else labels[i:i + 1024]),
+        with torch.no_grad(), eval_mode(self.generator) as generator:  # G's batch-norm statistics stay as training left them
+            return float(max(self.logits(generator(z[i:i + 1024], None if labels is None else labels[i:i + 1024]),
                                          None if labels is None else labels[i:i + 1024]).max()
                              for i in range(0, n, 1024)))
 

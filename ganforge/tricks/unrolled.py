@@ -6,9 +6,9 @@ import copy
 import torch
 
 from ..errors import ConfigError
+from ..random_streams import LOOKAHEAD
 from ..train.hooks import PLUGINS, Plugin, generator_view
 
-LOOKAHEAD_SEED_OFFSET = 104_729  # look-ahead batches come from their own stream, not the training one
 
 
 @PLUGINS.register("unrolled")
@@ -25,7 +25,7 @@ class Unrolled(Plugin):
     optimiser are untouched. The look-ahead uses the adversarial loss with targets 1 and 0 and
     no other plugin's hooks (no penalties, augmentation or label tricks), so plugins with side
     effects are not stepped twice. Real batches come from a stream of their own (seed +
-    104729, with a counter kept in the checkpoint), so the training data stream is not consumed;
+    random_streams.LOOKAHEAD, with a counter kept in the checkpoint), so the training data stream is not consumed;
     G's batch-norm statistics are restored after the look-ahead draws its fakes.
     When: mode collapse and oscillation, where G exploits the current D's blind spots; costs
     `steps` extra D updates per G step.
@@ -78,13 +78,9 @@ class Unrolled(Plugin):
         return lookahead, optimizer
 
     def _next_batch(self, state):
-        settings = state.config.train
-        x, labels = state.data.batch(self.batches_drawn, settings.batch_size, settings.seed + LOOKAHEAD_SEED_OFFSET)
+        batch = state.batch_at(self.batches_drawn, state.config.train.seed + LOOKAHEAD)  # its own stream, not training's
         self.batches_drawn += 1
-        x = x.to(state.device)
-        if settings.channels_last and x.dim() == 4:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x, None if labels is None else labels.to(state.device)
+        return batch
 
     def state_dict(self):
         return {"batches_drawn": self.batches_drawn}

@@ -1,4 +1,4 @@
-"""Discriminator surgery shared by the architecture tricks: batch-level features, feature counts, D's input shape."""
+"""Discriminator surgery shared by the tricks: batch-level features, heads on D's features, D's input shape."""
 from __future__ import annotations
 
 import torch
@@ -6,6 +6,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..nets.base import Discriminator
+from ..sampling import eval_mode
 
 
 class MinibatchFeatureDiscriminator(Discriminator):
@@ -43,14 +44,29 @@ class MinibatchFeatureDiscriminator(Discriminator):
 @torch.no_grad()
 def feature_count(D: nn.Module, num_classes: int, device: torch.device | str) -> int:
     """F of `D.features`, from two blank inputs in eval mode (no batch-norm statistic moves, no RNG is drawn)."""
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         blank = torch.zeros(2, *D.data_shape, device=device)
         labels = torch.zeros(2, dtype=torch.long, device=device) if num_classes > 0 else None
         return D.features(blank, labels).shape[1]
-    finally:
-        D.train(was_training)
+
+
+def attach_head(D: nn.Module, name: str, outputs: int, num_classes: int, device: torch.device | str) -> None:
+    """A head Linear(F, outputs) on D's features, added to D as submodule `name` (so D's optimiser trains it)."""
+    D.add_module(name, nn.Linear(feature_count(D, num_classes, device), outputs).to(device))
+
+
+def head_owner(critic: nn.Module, name: str) -> nn.Module:
+    """The D that head `name` was attached to: `critic` itself or a copy of it (unrolled), or the D a wrapper
+    made later holds (minibatch_stddev, minibatch_discrimination)."""
+    while name not in critic._modules and isinstance(critic, MinibatchFeatureDiscriminator):
+        critic = critic.inner
+    return critic
+
+
+def head_logits(critic: nn.Module, name: str, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """(N, outputs): head `name` on the features of the D it was attached to."""
+    owner = head_owner(critic, name)
+    return getattr(owner, name)(owner.features(x, labels))
 
 
 def require_single_sample_critic(state, plugin, needs: str, fix: str) -> None:

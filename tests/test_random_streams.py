@@ -1,0 +1,31 @@
+"""The random streams kept apart from training: distinct offsets, and drawing from one never moves the training RNG."""
+import torch
+
+from ganforge import random_streams
+from ganforge.config import validate
+from ganforge.random_streams import GRID, LATENT_CENTRES, LOOKAHEAD, OFFSETS, stream
+from ganforge.train.state import build_state
+from tests.conftest import tiny_ring_raw
+
+
+def test_every_stream_has_an_offset_of_its_own():
+    offsets = [value for name, value in vars(random_streams).items() if name.isupper() and isinstance(value, int)]
+    assert sorted(offsets) == sorted(OFFSETS.values())  # every named offset is listed
+    assert len(set(offsets)) == len(offsets) == 3
+    assert {GRID, LATENT_CENTRES, LOOKAHEAD} == set(OFFSETS.values())
+
+
+def test_streams_for_different_offsets_draw_different_numbers():
+    draws = [torch.randn(8, generator=stream(0, offset)) for offset in OFFSETS.values()]
+    for i in range(len(draws)):
+        for j in range(i + 1, len(draws)):
+            assert not torch.allclose(draws[i], draws[j])
+
+
+def test_redrawing_the_grid_latents_moves_no_training_rng():
+    state = build_state(validate(tiny_ring_raw()))
+    before = torch.get_rng_state()
+    first = state.fixed_z.clone()
+    state.redraw_fixed_z()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert torch.equal(state.fixed_z, first)  # the same stream, the same prior: the same latents
