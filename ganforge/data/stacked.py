@@ -17,6 +17,8 @@ from typing import Literal
 import torch
 
 from ..errors import ConfigError
+from .digits import DigitsSource
+from .idx import FashionMnistSource
 from .registries import DATA
 from .source import StoredSource
 
@@ -67,9 +69,5 @@ class StackedSource(StoredSource):
 def build_base(base: str, root: str, split: str, image_size: int | None) -> StoredSource:
     """The labelled single-channel source to stack. Digits has one split of 1,797 images, so `split` only applies to Fashion-MNIST."""
     if base == "digits":
-        from .digits import DigitsSource
-
         return DigitsSource(image_size=image_size or 8)
-    from .idx import FashionMnistSource
-
     return FashionMnistSource(root=root, split=split, image_size=image_size)

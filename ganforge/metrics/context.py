@@ -16,8 +16,10 @@ import numpy as np
 import torch
 
 from ..errors import GanforgeError
+from ..nets.conditioning import cycling_labels, is_conditional
 from ..sampling import generate
 from ..train import distributed
+from .fid import feature_statistics
 from .real_cache import cached_real_features
 from .real_data import real_samples
 
@@ -65,8 +67,6 @@ class EvalContext:
         return self._memo("real_features", lambda: cached_real_features(self._real_key(), self._compute_real_features))
 
     def real_statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        from .fid import feature_statistics
-
         return self._memo("real_statistics", lambda: feature_statistics(self.real_features()))
 
     def real_count(self) -> int:
@@ -128,8 +128,6 @@ class EvalContext:
 
 def draw_samples(generator: torch.nn.Module, data_source, n: int, seed: int) -> torch.Tensor:
     """n samples from latent seed `seed`, classes in turn for a conditional G; under torchrun each rank makes its share."""
-    from ..nets.conditioning import cycling_labels, is_conditional
-
     device = next(generator.parameters()).device
     z = generator.sample_latent(n, generator=torch.Generator().manual_seed(seed)).to(device)
     labels = cycling_labels(n, data_source.num_classes, device) if is_conditional(generator) else None

@@ -17,11 +17,18 @@ import time
 from pathlib import Path
 
 from ..config import EvalConfig, load_config
+from ..data.stacked import StackedSource
 from ..errors import ConfigError
+from ..memory import check_fits
 from ..safe_files import write_bytes_atomic
-from .registries import METRICS
+from ..sampling import sampling_generator
+from ..train.checkpoint import latest_checkpoint, load_checkpoint
+from ..train.run_dir import RunDir
+from ..train.state import build_state
 from .context import EvalContext
+from .extractors import OFFLINE_EXTRACTOR, build_extractor, default_extractor_name
 from .real_data import real_source
+from .registries import METRICS
 
 IMAGE_DEFAULT_METRICS = ("fid", "kid", "prdc")
 FEATURELESS_METRICS = {"modes", "swd"}  # metrics that never ask the context for an extractor
@@ -30,12 +37,8 @@ FEATURELESS_METRICS = {"modes", "swd"}  # metrics that never ask the context for
 def default_metrics(data_source) -> list[dict]:
     """The data's own metrics: mode counts for mixtures and stacked data; FID, KID and PRDC in the classifier's
     space for digits and Fashion-MNIST; for any other images the same in random_conv's space, and SWD."""
-    from .extractors import OFFLINE_EXTRACTOR, default_extractor_name
-
     if hasattr(data_source, "centres"):
         return [{"name": "modes"}]
-    from ..data.stacked import StackedSource
-
     if isinstance(data_source, StackedSource):
         return [{"name": "stacked_modes"}]
     if default_extractor_name(data_source) == OFFLINE_EXTRACTOR:
@@ -81,11 +84,6 @@ def check_evaluation(data_source, data_spec: dict, settings: EvalConfig) -> None
 def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = None, checkpoint: str | None = None,
                  ema: bool | None = None, overrides: list[str] = (), record: bool = True) -> dict:
     """Evaluate a run's newest (or the given) checkpoint; appends the result to RUN_DIR/eval.jsonl unless record=False."""
-    from ..sampling import sampling_generator
-    from ..train.checkpoint import latest_checkpoint, load_checkpoint
-    from ..train.run_dir import RunDir
-    from ..train.state import build_state
-
     run = RunDir.open(run_dir)
     config = load_config(run.config, list(overrides))
     state = build_state(config)
@@ -103,17 +101,11 @@ def evaluate_run(run_dir, metrics: list[dict] | None = None, n: int | None = Non
 
 def _check_memory(state, n: int, field: str) -> None:
     """n generated samples (latents, outputs, features of the same size at least) must fit in memory."""
-    import math
-
-    from ..memory import check_fits
-
     check_fits(field, n * (state.G.z_dim + 2 * math.prod(state.data.shape)) * 4, f"{n} generated samples", state.device)
 
 
 def evaluate_state(state) -> dict:
     """The periodic evaluation during training: the run's `eval` settings on its sampling generator."""
-    from ..sampling import sampling_generator
-
     settings = state.config.eval
     generator = sampling_generator(state, settings.ema)
     result = evaluate(generator, state.data, state.config.data.model_dump(), settings)
@@ -131,8 +123,6 @@ def append_record(path: Path, result: dict) -> None:
 
 
 def _extractor(settings: EvalConfig, data_source):
-    from .extractors import build_extractor, default_extractor_name
-
     if not data_source.is_image:
         return None  # vector data are their own features
     name = default_extractor_name(data_source) if settings.extractor == "auto" else settings.extractor

@@ -24,9 +24,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..data.digits import DigitsSource
+from ..data.idx import FashionMnistSource
+from ..data.stacked import StackedSource
 from ..errors import GanforgeError
 from .classifiers import CLASSIFIERS
 from .fid_inception import FIDInceptionV3
+from .random_features import random_conv_features, random_conv_weights, weights_sha256
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_SHA256 = {  # printed by scripts/train_classifiers.py; a different file is refused
@@ -131,8 +135,6 @@ class RandomConvExtractor(FeatureExtractor):
     batch_size = 250
 
     def __init__(self, channels: int):
-        from .random_features import random_conv_weights, weights_sha256
-
         self.name = OFFLINE_EXTRACTOR
         self.weights = random_conv_weights(channels)
         self.sha256 = weights_sha256(self.weights)
@@ -145,8 +147,6 @@ class RandomConvExtractor(FeatureExtractor):
         return images
 
     def _features(self, images):
-        from .random_features import random_conv_features
-
         return random_conv_features(images, self.weights)
 
 
@@ -203,10 +203,6 @@ def build_extractor(name: str, data_source=None, inception_weights: str | None =
 def default_extractor_name(data_source) -> str | None:
     """digits -> digits_classifier, fashion_mnist -> fashion_classifier, stacked -> its base's classifier,
     other images (any size, any channels) -> random_conv, anything else (2-D points) -> None."""
-    from ..data.digits import DigitsSource
-    from ..data.idx import FashionMnistSource
-    from ..data.stacked import StackedSource
-
     if isinstance(data_source, StackedSource):
         return DATASET_CLASSIFIERS[data_source.base]
     if isinstance(data_source, DigitsSource):

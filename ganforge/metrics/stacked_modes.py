@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import GanforgeError
+from .extractors import DATASET_CLASSIFIERS, build_extractor
 from .registries import METRICS
 
 STACKED_CHANNELS = 3
@@ -55,8 +56,6 @@ def stacked_modes(ids, num_modes: int = 1000) -> dict[str, float]:
 @METRICS.register("stacked_modes")
 def stacked_modes_metric(context, n: int = 26000) -> dict[str, float]:
     """Modes covered (of 1,000) and KL to uniform over 26,000 samples of stacked data, classified per channel."""
-    from .extractors import DATASET_CLASSIFIERS, build_extractor
-
     base = getattr(context.data_source, "base", None)
     if base not in DATASET_CLASSIFIERS:
         raise GanforgeError("the stacked_modes metric needs stacked data (data.name: stacked)")

@@ -11,12 +11,12 @@ from pathlib import Path
 from ..config import Config
 from ..errors import GanforgeError
 from . import periodic_eval
+from .run_dir import _holds_nothing
+from .state import build_state
 
 
 def preflight(config: Config, run_dir: str | None = None) -> str:
     """Build what training builds; raise what it would raise. Returns a one-line summary of what was built."""
-    from .state import build_state
-
     if run_dir is not None:
         check_run_dir(Path(run_dir))
     state = build_state(config)
@@ -29,8 +29,6 @@ def preflight(config: Config, run_dir: str | None = None) -> str:
 
 def check_run_dir(path: Path) -> None:
     """The run directory `--run-dir` names must be new or empty (RunDir.create's rule); nothing is made here."""
-    from .run_dir import _holds_nothing
-
     if path.exists() and (not path.is_dir() or not _holds_nothing(path)):
         raise GanforgeError(f"{path}: run directory exists and is not empty; use `ganforge resume {path}` or another --run-dir")
 
