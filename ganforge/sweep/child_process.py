@@ -16,15 +16,25 @@ STOP_GRACE_S = 60.0  # after SIGTERM the child finishes its step and saves a che
 POLL_S = 0.2
 
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding this ganforge package
+
+
 def ganforge_command(*words: str) -> list[str]:
     return [sys.executable, "-m", "ganforge", *words]
+
+
+def same_ganforge_environment() -> dict:
+    """The parent's environment, with this ganforge first on the path: a trial runs the code the sweep runs."""
+    paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
 
 
 class ChildProcess:
     def __init__(self, command: list[str], log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            env=same_ganforge_environment())
         self.log_path = log_path
         self.returncode: int | None = None
         self.cpu_seconds = 0.0

@@ -17,6 +17,7 @@ import optuna
 from ..train import interrupt
 from .page import write_page
 from .results import counted, summary, table, write_best_config, write_results
+from .space import choice_label
 from .spec import SweepSpec, read_spec
 from .trial_runner import TrialFailed, TrialRunner
 
@@ -28,7 +29,7 @@ def run_sweep(spec_path: str, sweep_dir: str | None = None, quiet: bool = False)
     spec = read_spec(spec_path)
     folder = Path(sweep_dir) if sweep_dir else Path("sweeps") / spec.name
     folder.mkdir(parents=True, exist_ok=True)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # each trial's own line says how it ended
     study = open_study(spec, folder)
     print(f"sweep directory: {folder} (study {spec.name!r} in {storage_url(spec, folder)})", flush=True)
     try:
@@ -52,11 +53,19 @@ def open_study(spec: SweepSpec, folder: Path) -> optuna.Study:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = optuna.storages.RDBStorage(storage_url(spec, folder), heartbeat_interval=HEARTBEAT_INTERVAL_S,
                                              grace_period=HEARTBEAT_GRACE_S)
-    sampler = (optuna.samplers.TPESampler(seed=spec.sampler_seed) if spec.sampler == "tpe"
-               else optuna.samplers.RandomSampler(seed=spec.sampler_seed))
+    sampler = make_sampler(spec)
     pruner = optuna.pruners.MedianPruner() if spec.optuna_pruner == "median" else optuna.pruners.NopPruner()
     return optuna.create_study(storage=storage, study_name=spec.name, sampler=sampler, pruner=pruner,
                                direction=spec.objective.direction, load_if_exists=True)
+
+
+def make_sampler(spec: SweepSpec) -> optuna.samplers.BaseSampler:
+    if spec.sampler == "grid":  # every combination of the choices, in an order the seed shuffles
+        grid = {param.path: [choice_label(choice) for choice in param.choices] for param in spec.space}
+        return optuna.samplers.GridSampler(grid, seed=spec.sampler_seed)
+    if spec.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=spec.sampler_seed)
+    return optuna.samplers.TPESampler(seed=spec.sampler_seed)
 
 
 def optimise(study: optuna.Study, spec: SweepSpec, folder: Path, quiet: bool) -> None:

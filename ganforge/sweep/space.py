@@ -40,12 +40,15 @@ class Param:
         return trial.suggest_float(self.path, float(self.low), float(self.high), log=self.kind == "log_uniform")
 
     def probe_values(self) -> list:
-        """Values that show whether the config takes this parameter: both ends, and a float between them."""
+        """Values that show whether the config takes this parameter: both ends, and a float between them that
+        is no whole number (so a float range over an integer field is refused)."""
         if self.kind == "choice":
             return list(self.choices)
         if self.kind == "int":
             return [int(self.low), int(self.high)]
-        middle = math.sqrt(self.low * self.high) if self.kind == "log_uniform" else (self.low + self.high) / 2
+        share = 0.3711  # of the way from low to high: for ranges of whole numbers, lands between two of them
+        middle = (self.low * (self.high / self.low) ** share if self.kind == "log_uniform"
+                  else self.low + share * (self.high - self.low))
         return [float(self.low), middle, float(self.high)]
 
 

@@ -26,7 +26,7 @@ from .objective import Objective, parse_objective
 from .space import Param, override, parse_space
 
 TOP_KEYS = ("base", "overrides", "space", "objective", "budget", "workers", "storage", "sampler", "pruner", "name")
-SAMPLERS = ("tpe", "random")
+SAMPLERS = ("tpe", "random", "grid")
 OPTUNA_PRUNERS = ("none", "median")
 
 
@@ -75,13 +75,17 @@ def parse_spec(raw: dict, folder: Path, default_name: str) -> SweepSpec:
     trials, cpu_seconds = positive(budget, "budget.trials", int), positive(budget, "budget.cpu_seconds", (int, float))
     if trials is None and cpu_seconds is None:
         raise ConfigError("budget", "expected trials, cpu_seconds or both, e.g. {trials: 20}")
-    return SweepSpec(
+    spec = SweepSpec(
         name=text(raw, "name", default_name), base=resolve_base(raw["base"], folder),
         overrides=tuple(parse_overrides(raw.get("overrides", {}))), space=tuple(parse_space(raw.get("space"))),
         objective=parse_objective(raw.get("objective")), trials=trials, cpu_seconds=cpu_seconds,
         workers=positive(raw, "workers", int) or 1, storage=raw.get("storage") and text(raw, "storage", ""),
         sampler=one_of(sampler, "sampler.name", SAMPLERS, "tpe"), sampler_seed=seed(sampler),
         doctor_pruner=flag(pruner, "pruner.doctor", True), optuna_pruner=one_of(pruner, "pruner.optuna", OPTUNA_PRUNERS, "median"))
+    if spec.sampler == "grid" and any(param.kind != "choice" for param in spec.space):
+        first = next(param for param in spec.space if param.kind != "choice")
+        raise ConfigError("sampler.name", f"grid needs every parameter to be a choice; space.{first.path} is {first.kind}")
+    return spec
 
 
 def section(raw: dict, key: str, keys: tuple[str, ...]) -> dict:

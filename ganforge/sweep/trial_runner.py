@@ -22,6 +22,9 @@ from .doctor_pruner import TrialPruner, periodic_values
 from .spec import SweepSpec
 
 
+INTERRUPTED = "interrupted"  # the pruned-by of a trial a Ctrl-C stopped (results.counted leaves it out)
+
+
 class TrialFailed(Exception):
     """The trial's training ended with an error (its last line says which); the sweep goes on."""
 
@@ -38,6 +41,8 @@ class TrialRunner:
                                               "--run-dir", str(run_path), "--quiet"), self.log_path(trial))
         reason = self.watch(child, TrialPruner(trial, run_path, self.spec.objective, self.spec.doctor_pruner))
         self.record(trial, child.cpu_seconds, run_path, reason)
+        if reason == INTERRUPTED:
+            raise KeyboardInterrupt  # Optuna records the trial as failed and ends the study's loop
         if reason is not None:
             raise optuna.TrialPruned(reason)
         if child.returncode != 0:
@@ -53,12 +58,11 @@ class TrialRunner:
         return self.sweep_dir / "logs" / f"{trial.number:05d}.log"
 
     def watch(self, child: ChildProcess, pruner: TrialPruner) -> str | None:
-        """Poll until the child ends (None) or a pruner's reason stops it (the reason). Ctrl-C stops it too."""
+        """Poll until the child ends (None), a pruner's reason stops it (the reason) or a Ctrl-C does (INTERRUPTED)."""
         while not child.finished():
             if interrupt.received():
                 child.stop()
-                pruner.trial.set_user_attr("pruned_by", "interrupted")
-                raise KeyboardInterrupt  # Optuna records the trial as failed and ends the study's loop
+                return INTERRUPTED
             reason = pruner.verdict()
             if reason is not None:
                 child.stop()
