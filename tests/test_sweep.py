@@ -155,3 +155,36 @@ def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(tmp_path):
     trials = load_study(sweep_dir).trials
     assert [t.state for t in trials] == [optuna.trial.TrialState.FAIL, optuna.trial.TrialState.COMPLETE]
     assert (sweep_dir / "trials" / "00001" / "config.yaml").is_file() and (sweep_dir / "best.yaml").is_file()
+
+
+# --- pieces, without training ----------------------------------------------------------------------------------
+
+def test_a_plugin_list_choice_reaches_the_config_as_written():
+    from ganforge.config import load_config
+    from ganforge.sweep.space import override, parse_param
+
+    param = parse_param("plugins", {"choice": [[], [{"name": "ema", "beta": 0.99}]]})
+    study = optuna.create_study(sampler=optuna.samplers.GridSampler({"plugins": ["[]", '[{"name": "ema", "beta": 0.99}]']}))
+    drawn = [param.suggest(study.ask()) for _ in range(2)]
+    assert sorted(map(len, drawn)) == [0, 1]
+    config = load_config("ring", [override("plugins", [{"name": "ema", "beta": 0.99}])])
+    assert [(p.name, p.model_extra["beta"]) for p in config.plugins] == [("ema", 0.99)]
+
+
+def test_periodic_values_reach_optunas_pruner_and_its_verdict_is_the_reason(tmp_path):
+    from ganforge.sweep.doctor_pruner import TrialPruner
+    from ganforge.sweep.objective import parse_objective
+
+    objective = parse_objective({"metric": "reverse_kl", "direction": "minimize", "every": 10})
+    study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=1.5))
+    trial = study.ask()
+    pruner = TrialPruner(trial, tmp_path, objective, doctor=True)
+    (tmp_path / "eval.jsonl").write_text('{"step": 10, "metrics": {"reverse_kl": 1.2}}\n')
+    assert pruner.verdict() is None  # 1.2 is under the threshold
+    with (tmp_path / "eval.jsonl").open("a") as file:
+        file.write('{"step": 20, "metrics": {"reverse_kl": 1.7}}\n')
+    assert pruner.verdict() == "optuna: ThresholdPruner at step 20 (reverse_kl 1.7)"
+    assert study.trials[0].intermediate_values == {10: 1.2, 20: 1.7}
+    (tmp_path / "doctor.jsonl").write_text('{"step": 30, "rule": "mode_collapse", "severity": "warn", "message": "m"}\n'
+                                           '{"step": 40, "rule": "oscillation", "severity": "error", "message": "cycles"}\n')
+    assert pruner.verdict() == "doctor: oscillation at step 40: cycles"  # a warning never stops a trial; an error does
