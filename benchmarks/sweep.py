@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import optuna
@@ -89,7 +88,7 @@ def cell(value) -> str:
     return "–" if value is None else f"{value:.3g}"
 
 
-def markdown(results: dict, seeds: list[int], trials: int, seconds: float) -> str:
+def markdown(results: dict, seeds: list[int], trials: int) -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from report import machine
 
@@ -122,7 +121,8 @@ trial as good or better with the pruner on {as_good} of {len(seeds)} seeds. Targ
 best metric with at least 30% less compute: {'met' if as_good == len(seeds) and saved >= 0.3 else 'not met'}.
 CPU includes each trial's start-up (Python, PyTorch, building the nets), the same in both arms.
 
-{seconds:.0f} s wall on {machine()}; each trial a process of its own, one torch thread."""
+On {machine()}; each trial a process of its own, one torch thread. Rerun with the same `--workdir`, the
+script trains nothing new: each sweep's budget is spent, and the table is read from the studies again."""
 
 
 def main() -> int:
@@ -135,9 +135,8 @@ def main() -> int:
     args.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ganforge-sweep-"))
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"sweeps in {args.workdir}", flush=True)
-    started = time.perf_counter()
     results = run(args.workdir, args.seeds, args.trials)
-    text = markdown(results, args.seeds, args.trials, time.perf_counter() - started)
+    text = markdown(results, args.seeds, args.trials)
     print(text)
     if not args.no_write:
         from report import write_section

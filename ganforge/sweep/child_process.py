@@ -1,7 +1,9 @@
 """One `ganforge` command run as a child process, with the CPU time it (and anything it started) spent.
 
 The child is reaped with os.wait4, whose resource usage is that child's alone, so trials running
-side by side in threads of one sweep each get their own CPU seconds.
+side by side in threads of one sweep each get their own CPU seconds. It runs in a session of its
+own: a Ctrl-C at the terminal reaches the sweep alone, which then stops each trial with one SIGTERM
+(a second signal would interrupt the trial at once instead of letting it finish its step).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ class ChildProcess:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env=same_ganforge_environment())
+                                            start_new_session=True, env=same_ganforge_environment())
         self.log_path = log_path
         self.returncode: int | None = None
         self.cpu_seconds = 0.0
