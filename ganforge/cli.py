@@ -1,4 +1,4 @@
-"""The `ganforge` command: train, resume, sample, evaluate, report, compare, list.
+"""The `ganforge` command: train, resume, sample, evaluate, report, compare, doctor, sweep, list.
 
 Every mistake the user can make (config, data, checkpoint, run directory) ends in one line
 on stderr and exit code 2, never a traceback. SIGINT and SIGTERM are handled from the first
@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("run_dir")
     doctor.add_argument("--json", action="store_true", help="one JSON object a line, as in doctor.jsonl")
     doctor.set_defaults(handler=command_doctor)
+
+    sweep = commands.add_parser("sweep", help="hyper-parameter search on Optuna; the doctor prunes failing trials (docs/sweep.md)")
+    sweep.add_argument("spec", metavar="SPEC.yaml")
+    sweep.add_argument("--sweep-dir", help="trials, study database and results go here (default sweeps/<spec name>/)")
+    sweep.add_argument("--quiet", action="store_true", help="no line per trial")
+    sweep.set_defaults(handler=command_sweep)
 
     listing = commands.add_parser("list", help="list registered components with one line of help each")
     listing.add_argument("kind", nargs="?", default="all", choices=("all", *LISTINGS))
@@ -460,6 +466,12 @@ def command_doctor(args) -> int:
         rules = ", ".join(sorted({finding.rule for finding in standing}))
         print(f"exit code 1: an error finding still stands at the end of the run ({rules})")
     return 1 if standing else 0
+
+
+def command_sweep(args) -> int:
+    from .sweep.command import run_sweep
+
+    return run_sweep(args.spec, args.sweep_dir, args.quiet)
 
 
 def sample_labels(state, n: int, label: int | None) -> "torch.Tensor | None":
