@@ -144,23 +144,32 @@ def write_tables(presets: list[str], command: str) -> None:
     write_section("mixture-best", "\n".join([
         "## One recipe for any 2-D mixture: `mixture_best`",
         "",
-        f"`{command}` on {machine()}; one torch thread (`OMP_NUM_THREADS=1`), doctor and TensorBoard off.",
+        f"`{command}` on {machine()} (`OMP_NUM_THREADS=1`), doctor and TensorBoard off.",
         "CPU-seconds: the process's CPU time for training and scoring one run.",
         "PacGAN protocol: 2,500 samples, high quality within 3σ of the nearest centre, a mode captured with",
         "≥ 20 high-quality samples, scored against each mixture's own centres and σ (the preset never sees",
         "them: a .npy mixture is read with `data.rescale=true`, each feature min-max scaled from the samples).",
         "A perfect sampler scores 98.9% high quality. Target for `mixture_best`: every mode, ≥ 97% high",
         "quality, ≤ 180 CPU-seconds a run. The mixtures and seeds are fixed in benchmarks/mixture_sets.py;",
-        "the preset's settings were chosen on the tuning set only (the candidates screened are the files in",
-        "benchmarks/mixture_best_candidates/), and the held-out set was run once, after the preset was frozen.",
+        "the preset's settings come from the tuning set only (`ring_best`'s and `grid_best`'s tuning on the ring",
+        "and the grid, and the candidates in benchmarks/mixture_best_candidates/); the held-out set is run once,",
+        "after the preset is frozen (a change after that moves its rows to tuning and needs new held-out mixtures).",
         "`ring_best` and `grid_best` are shown on the same sets for comparison. Presets with rejection sampling",
         "are scored through it (it is what their sampling uses); the stored runs also hold G alone.",
         *([f"`mixture_best` has the settings of the candidate `{frozen_as[0]}`, so that candidate's tuning rows are its own."]
           if frozen_as else []),
         "",
         "### Tuning mixtures", "", *describe(TUNING), "", *table(TUNING, results, [*presets, *screened]), "",
-        "### Held-out mixtures", "", *describe(HELD_OUT), "", *table(HELD_OUT, results, presets),
+        "### Held-out mixtures", "", *describe(HELD_OUT), "", *table(HELD_OUT, results, presets), "",
+        *missing_runs(HELD_OUT, results, presets),
     ]))
+
+
+def missing_runs(mixtures, results: dict, presets: list[str]) -> list[str]:
+    """A line naming each held-out (preset, mixture, seed) with no stored run for the current config."""
+    missing = [f"`{preset_label(preset)}` on {mixture.name} seed {seed}" for mixture in mixtures for preset in presets
+               for seed in mixture.seeds if (preset_label(preset), mixture.name, seed) not in results]
+    return [f"Not run (no stored result): {'; '.join(missing)}."] if missing else []
 
 
 def main() -> None:
@@ -191,7 +200,7 @@ def main() -> None:
                         print(preset_label(preset), mixture.name, seed, result["modes"], "/", result["total_modes"],
                               f"{100 * result['high_quality']:.1f}%", f"{result['cpu_seconds']:.0f}s", flush=True)
     if args.table:
-        write_tables(presets, "python benchmarks/mixture_best.py --table (runs: --set tuning, then --set held-out)")
+        write_tables(presets, "python benchmarks/mixture_best.py --set tuning|held-out [--mixtures ...], then --table")
 
 
 if __name__ == "__main__":
