@@ -33,6 +33,7 @@ from mode_coverage import QUIET_RUN, WITHOUT_REJECTION, generator_without_reject
 from report import machine, write_section  # noqa: E402
 
 from ganforge.config import load_config  # noqa: E402
+from ganforge.data import DATA  # noqa: E402
 from ganforge.metrics.context import draw_samples  # noqa: E402
 from ganforge.metrics.modes import mixture_modes  # noqa: E402
 from ganforge.sampling import sampling_generator  # noqa: E402
@@ -84,11 +85,22 @@ def judge(mixture, source):
     return mixture.centres, mixture.std
 
 
+def data_itself(mixture) -> dict:
+    """The judge's scores of 2,500 of the mixture's own samples (as the preset would read them): the ceiling."""
+    source = DATA.build(load_config("mixture_best", mixture.data_overrides()).data.model_dump())
+    real, _ = source.batch(0, SAMPLES, seed=SCORE_SEED)
+    centres, std = judge(mixture, source)
+    return {**mixture_modes(source.to_data_units(real), centres, std), "total_modes": len(centres)}
+
+
 def table(mixtures, results: dict, presets: list[str]) -> list[str]:
-    """A row per (mixture, preset) with stored runs: the seeds that ran, in order."""
+    """A row per (mixture, preset) with stored runs, the seeds that ran in order; first the data's own samples."""
     lines = ["| mixture | preset | seeds | modes per seed | all modes | high-quality % per seed | mean high-quality | "
              "CPU-seconds per run (max) |", "|---|---|---|---|---|---|---|---|"]
     for mixture in mixtures:
+        ceiling = data_itself(mixture)
+        lines.append(f"| {mixture.name} | the data's own samples | - | {ceiling['modes']}/{ceiling['total_modes']} | - | "
+                     f"{100 * ceiling['high_quality']:.1f} | {100 * ceiling['high_quality']:.1f}% | - |")
         for preset in presets:
             seeds = [seed for seed in mixture.seeds if (preset_label(preset), mixture.name, seed) in results]
             if seeds:
