@@ -46,6 +46,11 @@ def parent_and_key(raw, path):
     return node, path[-1]
 
 
+def garbage(rng: random.Random):
+    """A fresh copy of one garbage value: a shared list or dict, put in twice, could end up inside itself."""
+    return copy.deepcopy(rng.choice(GARBAGE))
+
+
 def mutate(raw: dict, rng: random.Random) -> dict:
     raw = copy.deepcopy(raw)
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
@@ -55,11 +60,11 @@ def mutate(raw: dict, rng: random.Random) -> dict:
         kind = rng.choice(["garbage", "garbage", "unknown_name", "unknown_key", "delete", "other_component",
                            "image_size", "plugin", "scale"])
         if kind == "garbage":
-            parent[key] = rng.choice(GARBAGE)
+            parent[key] = garbage(rng)
         elif kind == "unknown_name":
             parent[key] = rng.choice(UNKNOWN)
         elif kind == "unknown_key" and isinstance(parent, dict):
-            parent[rng.choice(["bogus", "stepz", "name2", "widht"])] = rng.choice(GARBAGE)
+            parent[rng.choice(["bogus", "stepz", "name2", "widht"])] = garbage(rng)
         elif kind == "delete" and isinstance(parent, dict):
             del parent[key]
         elif kind == "other_component" and path[0] in REGISTRIES and isinstance(raw.get(path[0]), dict):
@@ -69,7 +74,7 @@ def mutate(raw: dict, rng: random.Random) -> dict:
         elif kind == "plugin":
             spec = {"name": rng.choice(PLUGINS.names() + UNKNOWN)}
             if rng.random() < 0.7:
-                spec[rng.choice(["weight", "gamma", "beta", "packing", "std", "p", "size", "k", "bogus"])] = rng.choice(GARBAGE)
+                spec[rng.choice(["weight", "gamma", "beta", "packing", "std", "p", "size", "k", "bogus"])] = garbage(rng)
             raw["plugins"] = [*raw.get("plugins", []), spec] if isinstance(raw.get("plugins"), list) else [spec]
         elif isinstance(parent[key], (int, float)) and not isinstance(parent[key], bool):
             parent[key] = parent[key] * rng.choice([-1, 0, 1e6, 1e-9])
