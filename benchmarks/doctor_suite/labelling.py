@@ -40,7 +40,7 @@ def mixture_evidence(directory: Path, centres: np.ndarray, std: float) -> dict:
 
     state, generator = final_generator(directory)
     points = draw(state, generator).flatten(1)
-    points = state.data.to_data_units(points.view(-1, *state.data.shape)).reshape(len(points), -1).numpy()
+    points = np.asarray(state.data.to_data_units(points.view(-1, *state.data.shape))).reshape(len(points), -1)
     radius = math.sqrt(chi2.ppf(HIGH_QUALITY_COVERAGE, centres.shape[1]))
     found = mixture_modes(points, centres, std, min_samples=max(1, round(0.008 * len(points))), radius_in_std=radius)
     return {"modes": found["modes"], "of": len(centres), "high_quality": round(found["high_quality"], 3)}
