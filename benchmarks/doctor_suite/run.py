@@ -86,8 +86,8 @@ def read_label(path: Path) -> str:
     return match.group(1)
 
 
-def suite_runs(only: list[str] | None) -> list[SuiteRun]:
-    paths = sorted(SUITE.glob("*.yaml"))
+def suite_runs(only: list[str] | None, directory: Path = SUITE) -> list[SuiteRun]:
+    paths = sorted(directory.glob("*.yaml"))
     if only:
         missing = sorted(set(only) - {p.stem for p in paths})
         if missing:
@@ -392,9 +392,9 @@ def reference_fids(runs: list[SuiteRun]) -> dict[str, float]:
     return {r.dataset: r.fid for r in runs if r.label == "healthy" and r.fid is not None and r.name == f"{r.dataset}_healthy"}
 
 
-def write_doctor_section(text: str) -> None:
+def write_doctor_section(text: str, section: str = SECTION) -> None:
     """Replace (or append) the marked suite section of docs/doctor.md, leaving the rest as it is."""
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     block = f"{start}\n{text.strip()}\n{end}"
     current = DOCTOR_MD.read_text() if DOCTOR_MD.exists() else "# The doctor\n"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)

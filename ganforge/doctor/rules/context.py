@@ -72,7 +72,8 @@ def off_data(history, context: RuleContext, probes: int, threshold: float | None
     return len(values) >= probes and bool((values >= limit).all())
 
 
-COLLAPSED_DIVERSITY = 0.5  # mode_collapse's LOW_DIVERSITY
+COLLAPSED_DIVERSITY = 0.5  # samples/diversity under half the data's: collapsed (mode_collapse.LOW_DIVERSITY is this)
+HELD_SHARE = 0.8  # a condition "holds" over a window when it is true on 80% of its flushes (every rule that says so)
 
 
 def collapsed_samples(history, probes: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext
+from .context import HELD_SHARE, RuleContext
 
 NAME = "d_overfitting"
 R_T = 0.6  # ADA's target value for r_t
@@ -19,7 +19,6 @@ HELDOUT_GAP = 0.2  # D's sign 0.2 higher on training images than on held-out one
 SEVERE_GAP = 0.5
 MIN_EPOCHS = 10  # a dataset seen fewer than 10 times is hardly memorised yet
 SMALL_DATA = 1000  # without held-out data, only a dataset this small is presumed memorisable
-HELD_SHARE = 0.8
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:

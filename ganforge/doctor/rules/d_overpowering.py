@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
+from .d_overfitting import SMALL_DATA  # up to this many samples a dominant D is memorising: its finding, not ours
 from .mode_collapse import collapsed
 from .context import RuleContext
 from .progress import MIN_PROBES, improving, probe_median, quality_probes
@@ -34,7 +35,6 @@ FAKE_PROBABILITY = 0.15  # ...so also upper quartile of D(G(z)) ≤ 0.15 (health
 SEVERE_ACCURACY = 0.98
 LIKE_DATA_NN_RATIO = 1.5  # images: healthy DCGANs on digits and Fashion end at 1.33-1.45, the quickstart at 1.32-1.38...
 LIKE_DATA_DIVERSITY = 0.8  # ...at diversity 0.9-1.0; a DCGAN's collapsed opening has nn_ratio 1.07 at diversity 0.17
-SMALL_DATA = 1000  # below this many samples a dominant D is memorising: d_overfitting's finding, not ours
 WARMUP = 1.5  # × window: D always leads early; judged from then on, once G's progress can be told (MIN_PROBES probes)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext, collapsed_samples
+from .context import HELD_SHARE, RuleContext, collapsed_samples
 from .progress import improving
 
 NAME = "d_weak"
@@ -36,7 +36,6 @@ CHANCE_BAND = 0.1  # |D(x) − 0.5| below 0.1
 CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
 POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
-HELD_SHARE = 0.8
 FOOLED_ACCURACY = 0.35  # D wrong on most of the batch (chance: 0.5)
 
 

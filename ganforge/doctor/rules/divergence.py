@@ -22,7 +22,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext, collapsed_samples, off_data
+from .context import HELD_SHARE, RuleContext, collapsed_samples, off_data
 
 NAME = "divergence"
 GRAD_GROWTH = 30.0  # gradient norm ≥30× the run's first-window median (healthy runs: 2-10×)
@@ -34,7 +34,6 @@ OFFSET_GROWTH = 1.5  # ...and while heading away: offset 1.5× higher over the l
 NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
 NOISE_FLOOR = 3.0  # ...and ≥3
 SATURATION = 0.5  # images: half of all values at |x| > 0.99
-HELD_SHARE = 0.8
 DIVERGED_OFFSET = 1.0  # samples further from the data than its points are from each other, on every probe: 2-D
 # samplers that cycle or collapse wander at offsets 0.2-2 (ring_mode_collapse_hinge, seed 3), past 0.3 (off the data)
 # but rarely past 1 three probes running; diverging ones fly off to 10-100 (grid_d_weak, seed 3: 4 → 130)

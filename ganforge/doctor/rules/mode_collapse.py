@@ -14,11 +14,11 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import RuleContext
+from .context import COLLAPSED_DIVERSITY, RuleContext
 from .progress import rising
 
 NAME = "mode_collapse"
-LOW_DIVERSITY = 0.5  # half the data's mean pair distance (a healthy G sits at 0.8-1.1)
+LOW_DIVERSITY = COLLAPSED_DIVERSITY  # half the data's mean pair distance (a healthy G sits at 0.8-1.1)
 SEVERE_DIVERSITY = 0.2
 DUPLICATES = 0.2  # 20% of pairs closer than the data's 1st-percentile pair distance (data: 1%)
 MODE_SHARE = 0.5  # mixtures: fewer than half the modes captured...

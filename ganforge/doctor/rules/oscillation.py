@@ -14,6 +14,7 @@ import numpy as np
 from ..finding import Finding
 from ..signals import SignalHistory
 from .context import RuleContext
+from .mode_collapse import SEVERE_DIVERSITY  # a G this collapsed is mode_collapse's finding
 from .progress import MIN_PROBES, improving, window_probes
 
 NAME = "oscillation"
@@ -50,15 +51,12 @@ def cycling(history: SignalHistory, context: RuleContext, flushes: int) -> dict 
     return {"lead_switches": switches, "share_d_winning": winning, "share_d_fooled": fooled}
 
 
-COLLAPSED = 0.2  # mode_collapse's SEVERE_DIVERSITY
-
-
 def collapsed_throughout(history: SignalHistory, flushes: int) -> bool:
     """Three quarters of the window's probes at under a fifth of the data's spread: D and G trading the lead over a
     collapsed G is G hopping from mode to mode, a symptom of the collapse (Goodfellow 2016, §5.1.1; Metz et al. 2016),
     and mode_collapse's finding (ring_mode_collapse_hinge: 75th percentile 0.13 where the cycling runs have 0.5-2)."""
     diversity = window_probes(history, "samples/diversity", flushes)
-    return len(diversity) >= MIN_PROBES and float(np.quantile(diversity, 0.75)) < COLLAPSED
+    return len(diversity) >= MIN_PROBES and float(np.quantile(diversity, 0.75)) < SEVERE_DIVERSITY
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:

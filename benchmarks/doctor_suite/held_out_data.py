@@ -1,0 +1,69 @@
+"""Data files for the held-out suite: an RGB photo-patch folder and a mixture of Gaussians stored as .npy vectors.
+
+Neither source ships with ganforge, so the runner writes each once, by a fixed seed, under DATA_DIR:
+
+- `photo_patches/`: 16×16 RGB PNG patches cut from scikit-learn's bundled sample photographs
+  (china.jpg, flower.jpg), each photograph first shrunk 4× so a patch holds edges and texture,
+  read with `data: {name: image_folder, path: ...}`;
+- `vectors_8d.npy`: float32 [N, 8] points from VECTOR_MODES Gaussians (std VECTOR_STD) whose centres
+  lie in [-0.7, 0.7]⁸, read with `data: {name: array, path: ...}`. The centres are kept beside it
+  (`vectors_8d_centres.npy`) for the suite's own mode count, never shown to ganforge.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path("/tmp/doctor_suite_data")
+PATCH_SEED, VECTOR_SEED = 4321, 8765
+PATCH_COUNT, PATCH_SIDE, PHOTO_SHRINK = 1024, 16, 4
+VECTOR_COUNT, VECTOR_DIM, VECTOR_MODES, VECTOR_STD = 4000, 8, 6, 0.05
+PATCHES = DATA_DIR / "photo_patches"
+VECTORS = DATA_DIR / "vectors_8d.npy"
+CENTRES = DATA_DIR / "vectors_8d_centres.npy"
+
+
+def prepare_held_out_data() -> None:
+    """Write every held-out data file that does not exist yet."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if not (PATCHES / f"{PATCH_COUNT - 1:04d}.png").exists():
+        write_patches(PATCHES)
+    if not (VECTORS.exists() and CENTRES.exists()):
+        write_vectors()
+
+
+def photo_arrays() -> list[np.ndarray]:
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    shrunk = []
+    for photo in load_sample_images().images:
+        image = Image.fromarray(photo)
+        shrunk.append(np.asarray(image.resize((image.width // PHOTO_SHRINK, image.height // PHOTO_SHRINK), Image.BILINEAR)))
+    return shrunk
+
+
+def write_patches(folder: Path) -> None:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(PATCH_SEED)
+    photos = photo_arrays()
+    for index in range(PATCH_COUNT):
+        photo = photos[index % len(photos)]
+        top = rng.integers(0, photo.shape[0] - PATCH_SIDE + 1)
+        left = rng.integers(0, photo.shape[1] - PATCH_SIDE + 1)
+        Image.fromarray(photo[top:top + PATCH_SIDE, left:left + PATCH_SIDE]).save(folder / f"{index:04d}.png")
+
+
+def vector_centres() -> np.ndarray:
+    return np.random.default_rng(VECTOR_SEED).uniform(-0.7, 0.7, (VECTOR_MODES, VECTOR_DIM)).astype(np.float32)
+
+
+def write_vectors() -> None:
+    rng = np.random.default_rng(VECTOR_SEED + 1)
+    centres = vector_centres()
+    points = centres[rng.integers(0, VECTOR_MODES, VECTOR_COUNT)] + rng.normal(0, VECTOR_STD, (VECTOR_COUNT, VECTOR_DIM))
+    np.save(VECTORS, np.clip(points, -1, 1).astype(np.float32))
+    np.save(CENTRES, centres)

@@ -1,0 +1,173 @@
+"""The doctor's held-out suite: configurations of other families than the calibration suite's, scored once.
+
+    python benchmarks/doctor_suite/held_out_suite.py --label [--out /tmp/suite-held-out]   # train, check labels
+    python benchmarks/doctor_suite/held_out_suite.py [--out /tmp/suite-held-out]           # diagnose and score
+
+Every `held_out/*.yaml` is a full config with a `# label:` line (run.py's labels) and a `# why:` line.
+Families differ from the calibration suite's (benchmarks/doctor_suite/*.yaml): losses (lsgan, hinge
+with spectral norm, relativistic, rpgan, WGAN-GP), nets (resnet, modern, conditional with attention),
+data (an RGB photo-patch folder, stacked digits, 8-D .npy vectors: held_out_data.py) and failure
+mechanisms (a gradient penalty or R1 far too strong, label tricks overdone, a learning-rate schedule
+that reaches zero at once, an unbounded loss at a huge rate).
+
+`--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
+(labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
+images), never the doctor, in `held_out/labels.json`. Without `--label` it replays the doctor over the
+trained runs and scores the runs whose samples confirm their label against issue #19's targets, into
+the "doctor-held-out" section of docs/doctor.md and docs/benchmarks.md. Runs whose check does not
+confirm the label are listed, unscored.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent.parent)]
+import held_out_data  # noqa: E402
+import labelling  # noqa: E402
+from report import machine, write_section  # noqa: E402
+from run import (SuiteRun, alarms, detection_fraction, percent, suite_config, suite_runs, train_cached,  # noqa: E402
+                 write_doctor_section)
+
+from ganforge.errors import GanforgeError  # noqa: E402
+
+CONFIGS = HERE / "held_out"
+LABELS_JSON = CONFIGS / "labels.json"
+DEFAULT_OUT = Path("/tmp/suite-held-out")
+SECTION = "doctor-held-out"
+IMAGE_FAMILIES = ("photo", "stacked", "digits")
+
+
+def family(run: SuiteRun) -> str:
+    return run.name.split("_")[0]
+
+
+def evidence_for(run: SuiteRun, directory: Path, healthy_fid: dict[str, float]) -> dict:
+    """The labelling check of one trained run: {verdict, confirmed, evidence}."""
+    if family(run) in IMAGE_FAMILIES:
+        evidence = labelling.image_evidence(directory)
+        verdict = labelling.image_verdict(evidence, None if run.label == "healthy" else healthy_fid.get(family(run)))
+    else:
+        centres, std = mixture_of(run)
+        evidence = labelling.mixture_evidence(directory, centres, std)
+        verdict = labelling.mixture_verdict(evidence)
+    return {"label": run.label, "verdict": verdict, "confirmed": labelling.confirms(run.label, verdict), "evidence": evidence}
+
+
+def mixture_of(run: SuiteRun):
+    import numpy as np
+
+    if family(run) == "vectors":
+        return np.load(held_out_data.CENTRES), held_out_data.VECTOR_STD
+    from ganforge.data import DATA
+
+    source = DATA.build(suite_config(run.path).data.model_dump(), field="data")
+    return source.centres.numpy(), source.std
+
+
+def label_all(runs: list[SuiteRun], out: Path) -> dict:
+    recorded = json.loads(LABELS_JSON.read_text()) if LABELS_JSON.exists() else {}
+    healthy_fid = {}
+    for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: the image families' reference
+        config = suite_config(run.path)
+        outcome = train_cached(config, out / run.name)
+        entry = {**evidence_for(run, out / run.name, healthy_fid), "steps": config.train.steps,
+                 "steps_done": outcome["steps_done"], "cpu_s": outcome["cpu_s"], "error": outcome["error"]}
+        if run.label == "healthy" and entry["confirmed"] and "fid" in entry["evidence"]:
+            healthy_fid[family(run)] = entry["evidence"]["fid"]
+        recorded[run.name] = entry
+        print(f"{run.name} [{run.label}]: {entry['verdict']} {'✓' if entry['confirmed'] else '✗'} {entry['evidence']}"
+              f" ({outcome['cpu_s']} CPU s)", flush=True)
+    LABELS_JSON.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+    return recorded
+
+
+def evidence_text(entry: dict) -> str:
+    e = entry["evidence"]
+    if "modes" in e:
+        return f"{e['modes']}/{e['of']} modes, {e['high_quality']:.0%} high quality"
+    return f"FD {e['fid']:.3g} (untrained {e['untrained_fid']:.3g})"
+
+
+def score(runs: list[SuiteRun], labels: dict, out: Path) -> str:
+    scored, unconfirmed = [], []
+    for run in runs:
+        entry = labels.get(run.name)
+        if entry is None or entry["label"] != run.label:
+            raise GanforgeError(f"{LABELS_JSON}: no labelling check for {run.name} as {run.label}; run --label first")
+        run.steps = entry["steps"]
+        (scored if entry["confirmed"] else unconfirmed).append(run)
+    for run in scored:
+        run.findings = alarms(out / run.name)
+    failing = [r for r in scored if r.label != "healthy"]
+    detected = [r for r in failing if r.first_alarm]
+    right = [r for r in detected if r.first_alarm.rule == r.label]
+    false_alarms = [r for r in scored if r.label == "healthy" and r.first_alarm]
+    fractions = [detection_fraction(r) for r in detected]
+    median = f"{100 * statistics.median(fractions):.0f}%" if fractions else "–"
+    healthy = sum(r.label == "healthy" for r in scored)
+    lines = [
+        "## The doctor on held-out configurations",
+        "",
+        f"`python benchmarks/doctor_suite/held_out_suite.py` on {machine()}: {len(runs)} runs under "
+        "`benchmarks/doctor_suite/held_out/`, of other losses, nets, data and failure mechanisms than the calibration "
+        "suite's. Each label is checked against the run's final samples (labelling.py; `held_out/labels.json`), never "
+        "against the doctor; only confirmed labels are scored. The rules were frozen before these runs were diagnosed.",
+        "",
+        f"- **recall**: {percent(len(detected), len(failing))} — target ≥ 95%",
+        f"- **false alarms**: {len(false_alarms)} of {healthy}"
+        + (f" ({', '.join(r.name for r in false_alarms)})" if false_alarms else "") + " — target 0",
+        f"- **right kind**: {percent(len(right), len(detected))} — target ≥ 90%",
+        f"- **median detection step**: {median} of the run — target ≤ 15%",
+        "",
+        "| run | label | samples (labelling check) | steps | CPU | first warn/error finding |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        entry = labels[run.name]
+        if run in unconfirmed:
+            diagnosis = f"not scored: the samples say {entry['verdict']}"
+        else:
+            first = run.first_alarm
+            good = (first is None) if run.label == "healthy" else (first is not None and first.rule == run.label)
+            diagnosis = ("–" if first is None else f"{first.rule} ({first.severity}, step {first.step}): {first.message}") \
+                + (" ✓" if good else " ✗")
+        stopped = f", stopped at {entry['steps_done']}" if entry.get("error") else ""
+        lines.append(f"| `{run.name}` | {run.label} | {evidence_text(entry)} | {entry['steps']}{stopped} | "
+                     f"{entry['cpu_s']} s | {diagnosis} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where runs go (default {DEFAULT_OUT})")
+    parser.add_argument("--only", help="comma-separated config names (no .yaml); a partial run writes no table")
+    parser.add_argument("--label", action="store_true", help="train and record the labelling check only")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    held_out_data.prepare_held_out_data()
+    runs = suite_runs(args.only.split(",") if args.only else None, CONFIGS)
+    if args.label:
+        label_all(runs, args.out)
+        return
+    if not LABELS_JSON.exists():
+        raise GanforgeError(f"{LABELS_JSON}: missing; run with --label first")
+    text = score(runs, json.loads(LABELS_JSON.read_text()), args.out)
+    print(text)
+    if args.only is None:
+        write_section(SECTION, text)
+        write_doctor_section(text, SECTION)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except GanforgeError as failure:
+        sys.exit(f"error: {failure}")

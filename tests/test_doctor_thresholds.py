@@ -1,0 +1,356 @@
+"""Every named threshold of the doctor's rules, pinned from both sides.
+
+Each test builds a history of constant signals just inside a threshold and one just outside it, and
+asserts the rule's own test flips between them. The values are written out (not derived from the
+constants), so moving any threshold past the pair fails a test.
+"""
+import pytest
+
+from ganforge.doctor.rules import d_overfitting, d_overpowering, d_weak, divergence, mode_collapse, oscillation, progress
+from ganforge.doctor.rules.context import RuleContext, collapsed_samples, off_data
+from ganforge.doctor.signals import SignalHistory
+
+WINDOW, LOG_EVERY, PROBE_EVERY = 10, 10, 5  # flushes per window, steps per flush, flushes per sample probe
+POINTS = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY)
+MIXTURE = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY, modes=8)
+IMAGES = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY, is_image=True,
+                     dataset_size=60000)
+
+
+def history(flushes, signals=None, probes=None, probe_every=PROBE_EVERY):
+    """A history of `flushes` flushes: `signals` on every flush, `probes` on every `probe_every`-th; a value may be
+    a number or a function of the flush's index (1-based)."""
+    built = SignalHistory()
+    for flush in range(1, flushes + 1):
+        means = {name: value(flush) if callable(value) else value for name, value in (signals or {}).items()}
+        if flush % probe_every == 0:
+            means.update({name: value(flush // probe_every) if callable(value) else value
+                          for name, value in (probes or {}).items()})
+        built.append(flush * LOG_EVERY, means)
+    return built
+
+
+def from_list(values):
+    """A per-index function over a list (1-based), its last value after the end."""
+    return lambda index: values[min(index, len(values)) - 1]
+
+
+# --- context.py -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("context, inside, outside", [(POINTS, 0.31, 0.29), (IMAGES, 1.01, 0.99)])
+def test_off_data_thresholds_for_points_and_images(context, inside, outside):
+    assert off_data(history(15, probes={"samples/offset": inside}), context, 3)
+    assert not off_data(history(15, probes={"samples/offset": outside}), context, 3)
+
+
+def test_collapsed_diversity_is_half_the_datas_spread():
+    assert collapsed_samples(history(15, probes={"samples/diversity": 0.49}), 3)
+    assert not collapsed_samples(history(15, probes={"samples/diversity": 0.51}), 3)
+
+
+# --- d_overfitting ----------------------------------------------------------------------------
+
+def overfit_context(size):
+    return RuleContext(window=WINDOW, log_every=LOG_EVERY, batch_size=64, dataset_size=size)
+
+
+def overfit(flushes=20, size=500, sign_real=0.7, **probes):
+    return d_overfitting.check(history(flushes, {"d/sign_real": sign_real, **probes}), overfit_context(size))
+
+
+def test_r_t_above_ada_target():
+    assert overfit(sign_real=0.61) is not None and overfit(sign_real=0.59) is None
+
+
+def test_held_share_is_eight_flushes_in_ten():
+    assert overfit(sign_real=lambda f: 0.7 if f > 12 else 0.5) is not None  # 8 of the last 10
+    assert overfit(sign_real=lambda f: 0.7 if f > 13 else 0.5) is None  # 7 of the last 10
+
+
+def test_severe_r_t():
+    assert overfit(sign_real=0.81).severity == "error" and overfit(sign_real=0.79).severity == "warn"
+
+
+def test_min_epochs():  # 10 flushes of 10 steps of 64 samples: 6,400 samples
+    assert overfit(flushes=10, size=633) is not None  # 10.1 epochs
+    assert overfit(flushes=10, size=647) is None  # 9.9 epochs
+
+
+def test_small_data_without_held_out_images():
+    assert overfit(size=1000) is not None and overfit(size=1001) is None
+
+
+def test_held_out_gap_and_its_severe_level():
+    gap = lambda heldout: overfit(flushes=80, size=5000, **{"d/train_real": 0.7, "d/heldout_real": heldout})  # noqa: E731
+    assert gap(0.495) is not None and gap(0.505) is None  # gaps 0.205 and 0.195
+    assert gap(0.19).severity == "error" and gap(0.21).severity == "warn"  # gaps 0.51 and 0.49
+
+
+# --- d_overpowering ---------------------------------------------------------------------------
+
+def test_dominant_accuracy_and_fake_probability():
+    dominant = lambda accuracy, fake: d_overpowering.dominant(  # noqa: E731
+        history(10, {"d/accuracy": accuracy, "d/fake": fake}), WINDOW)
+    assert dominant(0.905, 0.05) and not dominant(0.895, 0.05)
+    assert dominant(0.95, 0.145) and not dominant(0.95, 0.155)
+
+
+def test_severe_accuracy():
+    dominant = lambda accuracy: d_overpowering.dominant(  # noqa: E731
+        history(10, {"d/accuracy": accuracy, "d/fake": 0.05}), WINDOW, d_overpowering.SEVERE_ACCURACY)
+    assert dominant(0.985) and not dominant(0.975)
+
+
+def test_samples_like_the_data_nn_ratio_and_diversity():
+    like = lambda nn_ratio, diversity: d_overpowering.samples_like_the_data(  # noqa: E731
+        history(20, probes={"samples/nn_ratio": nn_ratio, "samples/diversity": diversity, "samples/offset": 0.5}),
+        WINDOW, IMAGES)
+    assert like(1.49, 0.9) and not like(1.51, 0.9)
+    assert like(1.3, 0.81) and not like(1.3, 0.79)
+
+
+def overpowering(flushes, size=60000):
+    """D wins throughout over stalled, poor images, probed at every flush."""
+    context = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=LOG_EVERY, is_image=True, dataset_size=size)
+    probes = {"samples/nn_ratio": 3.0, "samples/diversity": 0.5, "samples/offset": 0.5}
+    return d_overpowering.check(history(flushes, {"d/accuracy": 0.95, "d/fake": 0.05}, probes, probe_every=1), context)
+
+
+def test_d_overpowering_warm_up_is_one_and_a_half_windows():
+    assert overpowering(15) is not None and overpowering(14) is None
+
+
+def test_d_overpowering_leaves_small_datasets_to_d_overfitting():
+    assert overpowering(20, size=1001) is not None and overpowering(20, size=1000) is None
+
+
+def test_held_share_over_a_two_window_look():
+    chance_on = lambda count: {"d/real": lambda f: 0.5 if f > 20 - count else 0.9, "d/accuracy": 0.5}  # noqa: E731
+    assert d_weak.no_signal(history(20, chance_on(16)), 2 * WINDOW, True) == "chance"  # 80%
+    assert d_weak.no_signal(history(20, chance_on(15)), 2 * WINDOW, True) is None  # 75%
+
+
+# --- d_weak -----------------------------------------------------------------------------------
+
+def test_chance_band_and_chance_accuracy():
+    chance = lambda real, accuracy: bool(d_weak.chance_flags(  # noqa: E731
+        history(10, {"d/real": real, "d/accuracy": accuracy}), WINDOW).all())
+    assert chance(0.596, 0.5) and not chance(0.604, 0.5)
+    assert chance(0.404, 0.5) and not chance(0.396, 0.5)
+    assert chance(0.5, 0.65) and not chance(0.5, 0.66)
+
+
+def test_chance_band_for_a_critic_uses_d_fake_too():
+    flat = lambda fake: bool(d_weak.chance_flags(  # noqa: E731
+        history(10, {"d/real": 0.5, "d/fake": fake}), WINDOW, classifier=False).all())
+    assert flat(0.596) and not flat(0.604)
+
+
+def test_fooled_accuracy():
+    fooled = lambda accuracy: bool(d_weak.fooled_flags(  # noqa: E731
+        history(10, {"d/real": 0.7, "d/fake": 0.6, "d/accuracy": accuracy}), WINDOW).all())
+    assert fooled(0.35) and not fooled(0.36)
+
+
+def test_poor_samples_nn_ratio_and_high_quality():
+    poor = lambda probes: d_weak.poor_samples(history(15, probes=probes), 3, 0.3)  # noqa: E731
+    assert poor({"samples/nn_ratio": 2.51}) and not poor({"samples/nn_ratio": 2.49})
+    assert poor({"samples/high_quality": 0.49, "samples/offset": 0.5})
+    assert not poor({"samples/high_quality": 0.51, "samples/offset": 0.5})
+
+
+# --- divergence -------------------------------------------------------------------------------
+
+def exploding(signals, flushes=20):
+    return divergence.exploding(history(flushes, signals), POINTS, WINDOW)
+
+
+def test_gradient_growth_over_the_first_window():
+    grad = lambda late: {"grad/d": lambda f: 10.0 if f <= 10 else late, "grad/g": 1.0}  # noqa: E731
+    assert "grad/d" in exploding(grad(301.0)) and "grad/d" not in exploding(grad(299.0))
+
+
+def test_gradient_floor():
+    grad = lambda late: {"grad/d": lambda f: 1.0 if f <= 10 else late, "grad/g": 1.0}  # noqa: E731
+    assert "grad/d" in exploding(grad(101.0)) and "grad/d" not in exploding(grad(99.0))
+
+
+def test_loss_ceiling():
+    assert "loss/g" in exploding({"loss/g": 20.1}) and "loss/g" not in exploding({"loss/g": 19.9})
+
+
+def test_repeated_blowups_are_three_flushes_in_three_windows():
+    blowups = lambda count: divergence.repeated_blowups(  # noqa: E731
+        history(30, {"loss/d": lambda f: 25.0 if f % 7 == 0 and f // 7 <= count else 1.0, "loss/g": 1.0}), POINTS)
+    assert blowups(3) == {"loss_blowups": 3} and blowups(2) == {}
+
+
+@pytest.mark.parametrize("name, inside, outside", [("loss/d", 1001.0, 999.0), ("grad/d", 10001.0, 9999.0)])
+def test_extreme_values_on_two_flushes(name, inside, outside):
+    extreme = lambda value: divergence.extreme_finding(  # noqa: E731
+        history(5, {name: lambda f: value if f >= 4 else 1.0}), POINTS)
+    assert extreme(inside) is not None and extreme(outside) is None
+
+
+def test_one_flush_ten_times_past_the_extreme():
+    extreme = lambda value: divergence.extreme_finding(  # noqa: E731
+        history(5, {"loss/d": lambda f: value if f == 5 else 1.0}), POINTS)
+    assert extreme(10001.0) is not None and extreme(9999.0) is None
+
+
+def test_offset_growth():
+    away = lambda late: divergence.moving_away(  # noqa: E731
+        history(20, probes={"samples/offset": from_list([1.0, 1.0, late, late])}), 4)
+    assert away(1.51) and not away(1.49)
+
+
+def test_diverged_offset_after_being_on_the_data():
+    left = lambda late: divergence.left_the_data(  # noqa: E731
+        history(30, probes={"samples/offset": lambda probe: 0.05 if probe <= 3 else late}), POINTS, 3)
+    assert left(1.01) and not left(0.99)
+
+
+def test_off_data_patience_for_samples_never_on_the_data():
+    rising = {"samples/offset": lambda probe: 1.2 * 1.25 ** probe}
+    assert divergence.left_the_data(history(40, probes=rising), POINTS, 3)
+    assert not divergence.left_the_data(history(39, probes=rising), POINTS, 3)
+
+
+def bad_images(probes, flushes=30):
+    base = {"samples/offset": 0.5, "samples/diversity": 0.9, "samples/saturation": 0.0}
+    return divergence.bad_samples(history(flushes, probes={**base, **probes}), IMAGES, 3)
+
+
+def test_noise_growth_and_floor():
+    ratio = lambda best, late: {"samples/nn_ratio": lambda probe: best if probe <= 3 else late}  # noqa: E731
+    assert "samples/nn_ratio" in bad_images(ratio(2.0, 6.01)) and "samples/nn_ratio" not in bad_images(ratio(2.0, 5.99))
+    assert "samples/nn_ratio" in bad_images(ratio(0.5, 3.01)) and "samples/nn_ratio" not in bad_images(ratio(0.5, 2.99))
+
+
+def test_saturation():
+    assert "samples/saturation" in bad_images({"samples/saturation": 0.5, "samples/nn_ratio": 1.0})
+    assert "samples/saturation" not in bad_images({"samples/saturation": 0.49, "samples/nn_ratio": 1.0})
+
+
+# --- mode_collapse ----------------------------------------------------------------------------
+
+ON_DATA = {"samples/diversity": 0.9, "samples/near_duplicates": 0.01, "samples/offset": 0.05}
+
+
+def flagged(context, probes, blobs=False, count=3):
+    return bool(mode_collapse.collapsed_flags(history(15, probes={**ON_DATA, **probes}), context, count, blobs).all())
+
+
+def test_low_diversity_and_duplicates():
+    assert flagged(POINTS, {"samples/diversity": 0.49}) and not flagged(POINTS, {"samples/diversity": 0.51})
+    assert flagged(POINTS, {"samples/near_duplicates": 0.205}) and not flagged(POINTS, {"samples/near_duplicates": 0.195})
+
+
+def test_few_modes_with_the_points_on_them():
+    forty = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY, modes=40)
+    assert flagged(forty, {"samples/modes": 19.0, "samples/high_quality": 0.5})  # under half of 40
+    assert not flagged(forty, {"samples/modes": 20.0, "samples/high_quality": 0.5})
+    assert flagged(MIXTURE, {"samples/modes": 2.0, "samples/high_quality": 0.31})
+    assert not flagged(MIXTURE, {"samples/modes": 2.0, "samples/high_quality": 0.29})
+
+
+def test_a_mixture_sampler_off_the_modes_is_collapsed_only_as_a_point():
+    low = {"samples/modes": 8.0, "samples/diversity": 0.3}
+    assert flagged(MIXTURE, {**low, "samples/high_quality": 0.11})  # a tenth on the modes (ON_MODES / 3)
+    assert not flagged(MIXTURE, {**low, "samples/high_quality": 0.09})
+    assert flagged(MIXTURE, {**low, "samples/high_quality": 0.0, "samples/near_duplicates": 0.51})
+    assert not flagged(MIXTURE, {**low, "samples/high_quality": 0.0, "samples/near_duplicates": 0.49})
+    assert flagged(MIXTURE, {"samples/modes": 8.0, "samples/high_quality": 0.0, "samples/diversity": 0.049})
+    assert not flagged(MIXTURE, {"samples/modes": 8.0, "samples/high_quality": 0.0, "samples/diversity": 0.051})
+
+
+def test_a_tight_blob_needs_twice_the_probes():
+    blob = {**ON_DATA, "samples/modes": 8.0, "samples/high_quality": 0.0, "samples/diversity": 0.3,
+            "samples/near_duplicates": 0.1}
+    assert mode_collapse.collapsed(history(30, probes=blob), MIXTURE, 3)  # 6 probes
+    assert not mode_collapse.collapsed(history(25, probes=blob), MIXTURE, 3)  # 5 probes
+
+
+def collapse(flushes, diversity=0.3):
+    return mode_collapse.check(history(flushes, probes={**ON_DATA, "samples/diversity": diversity}), POINTS)
+
+
+def test_mode_collapse_warm_up_is_two_windows():
+    assert collapse(20) is not None and collapse(19) is None
+
+
+def test_severe_diversity():
+    assert collapse(20, 0.19).severity == "error" and collapse(20, 0.21).severity == "warn"
+    throughout = lambda diversity: oscillation.collapsed_throughout(  # noqa: E731
+        history(30, probes={"samples/diversity": diversity}), 30)
+    assert throughout(0.19) and not throughout(0.21)
+
+
+# --- oscillation ------------------------------------------------------------------------------
+
+def test_winning_and_fooled_accuracies():
+    lead = lambda accuracy: int(oscillation.lead(history(1, {"d/accuracy": accuracy}), POINTS, 1)[0])  # noqa: E731
+    assert (lead(0.85), lead(0.84), lead(0.5), lead(0.51)) == (1, 0, -1, 0)
+
+
+def blocks(*sides):
+    """Per-flush accuracies from (side, length) blocks: W winning (0.95), F fooled (0.2)."""
+    return [0.95 if side == "W" else 0.2 for side, length in sides for _ in range(length)]
+
+
+def cycling(accuracies):
+    return oscillation.cycling(history(len(accuracies), {"d/accuracy": from_list(accuracies)}), POINTS, len(accuracies))
+
+
+def test_min_switches():
+    assert cycling(blocks(("W", 6), ("F", 6), ("W", 6), ("F", 6), ("W", 6))) is not None  # 4 switches
+    assert cycling(blocks(("W", 8), ("F", 8), ("W", 7), ("F", 7))) is None  # 3
+
+
+def test_side_share():
+    fooled_on = lambda count: [0.2 if f % 6 == 0 and f // 6 <= count else 0.95 for f in range(1, 201)]  # noqa: E731
+    assert cycling(fooled_on(30)) is not None  # fooled on 30 of 200 flushes: 15%
+    assert cycling(fooled_on(29)) is None  # 14.5%
+
+
+def oscillating(accuracies):
+    probes = {"samples/high_quality": 0.3, "samples/diversity": 0.9}
+    return oscillation.check(history(len(accuracies), {"d/accuracy": from_list(accuracies)}, probes), POINTS)
+
+
+def test_long_windows_are_three_and_four():
+    cycle = blocks(*[("W", 5), ("F", 5)] * 3)
+    assert oscillating(cycle) is not None and oscillating(cycle[:29]) is None  # 3 windows
+    slow = blocks(("F", 5), ("W", 5), ("F", 5), ("W", 8), ("F", 8), ("W", 9))  # 3 switches in the last 30, 5 in 40
+    assert oscillating(slow) is not None
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+def improving(probes, flushes=20):
+    return progress.improving(history(flushes, probes=probes), flushes)
+
+
+def test_gain_for_higher_and_lower_is_better():
+    assert improving({"samples/high_quality": from_list([0.5, 0.5, 0.552, 0.552])})
+    assert not improving({"samples/high_quality": from_list([0.5, 0.5, 0.548, 0.548])})
+    assert improving({"samples/nn_ratio": from_list([2.0, 2.0, 1.79, 1.79])})
+    assert not improving({"samples/nn_ratio": from_list([2.0, 2.0, 1.81, 1.81])})
+
+
+def test_rising_gain():
+    rising = lambda late: progress.rising(  # noqa: E731
+        history(10, probes={"samples/diversity": from_list([1.0, late])}), "samples/diversity", 10)
+    assert rising(1.11) and not rising(1.09)
+
+
+def test_min_probes():
+    assert improving({"samples/high_quality": from_list([0.1, 0.1, 0.9, 0.9])})  # 4 probes
+    assert not improving({"samples/high_quality": from_list([0.1, 0.9, 0.9])}, flushes=15)  # 3
+
+
+def test_spread_below():
+    spreading = lambda early, late: progress.spreading_on_data(  # noqa: E731
+        history(20, probes={"samples/diversity": from_list([early, early, late, late]), "samples/offset": 0.05}),
+        20, 0.3)
+    assert spreading(0.89, 1.0) and not spreading(0.91, 1.02)
