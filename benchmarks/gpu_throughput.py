@@ -36,7 +36,7 @@ from ganforge.train.stats import StatsBus, use_bus  # noqa: E402
 from ganforge.train.step import discriminator_step, generator_step  # noqa: E402
 
 GPU_CASES = [(net, size, batch) for net in ("dcgan", "resnet", "modern") for size in (32, 64) for batch in (64, 256)]
-CPU_CASES = [("dcgan", 16, 32), ("resnet", 16, 32)]
+CPU_CASES = [("dcgan", 16, 64), ("resnet", 16, 32)]
 TINY_CASES = [("dcgan", 16, 8)]
 
 
@@ -163,7 +163,7 @@ def main(argv=None) -> list[dict]:
     cases = TINY_CASES if args.tiny else GPU_CASES if on_gpu else CPU_CASES
     windows = args.windows or (2 if args.tiny else 7 if on_gpu else 9)
     steps = args.steps or (2 if args.tiny else 20 if on_gpu else 8)
-    width = 8 if args.tiny else 64 if on_gpu else 16
+    width = 8 if args.tiny else 64 if on_gpu else 32
     rows = [measure(net, size, batch, args.device, windows, steps, width) for net, size, batch in cases]
     table = markdown(rows, args.device, windows, steps)
     print(table)

@@ -24,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.report import write_section  # noqa: E402
+from ganforge.config import load_config  # noqa: E402
+from ganforge.train.state import build_state  # noqa: E402
+from ganforge.train.threads import SMALL_STEP_FLOPS, step_flops  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = {"ring": 120, "grid": 120, "quickstart": 40, "fashion_dcgan": 30}  # a few idle seconds each
@@ -72,7 +75,7 @@ def measure(presets: list[str], load: int, scale: float) -> list[dict]:
     with tempfile.TemporaryDirectory() as workdir:
         for preset in presets:
             steps = max(2 * LOG_EVERY, int(STEPS[preset] * scale))
-            row = {"preset": preset, "steps": steps}
+            row = {"preset": preset, "steps": steps, "gflop": step_flops(build_state(load_config(preset))) / 1e9}
             for machine_state in ("idle", "loaded"):
                 with background_load(load if machine_state == "loaded" else 0):
                     for threads in (str(cores()), "auto"):
@@ -92,12 +95,15 @@ def table(rows: list[dict], load: int) -> str:
         f"training step (mean after the first {LOG_EVERY} steps, a fresh process per run), idle and with {load} "
         f"busy-looping processes started by the script. Wall clock by nature: run alone.",
         "",
-        "| preset | steps | auto's threads | idle default | idle auto | loaded default | loaded auto | "
+        f"Forward GFLOP: one forward pass of G and D over a batch, as `auto` counts it (one thread below "
+        f"{SMALL_STEP_FLOPS / 1e9:g}).",
+        "",
+        "| preset | forward GFLOP | steps | auto's threads | idle default | idle auto | loaded default | loaded auto | "
         "loaded: default / auto | auto: loaded / idle |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| `{r['preset']}` | {r['steps']} | {r['threads_auto']} | {1e3 * r['idle_default']:.1f} | "
+        lines.append(f"| `{r['preset']}` | {r['gflop']:.2f} | {r['steps']} | {r['threads_auto']} | {1e3 * r['idle_default']:.1f} | "
                      f"{1e3 * r['idle_auto']:.1f} | {1e3 * r['loaded_default']:.1f} | {1e3 * r['loaded_auto']:.1f} | "
                      f"{r['loaded_default'] / r['loaded_auto']:.1f}× | {r['loaded_auto'] / r['idle_auto']:.2f}× |")
     never_slower = all(r["idle_auto"] <= r["idle_default"] * 1.05 and r["loaded_auto"] <= r["loaded_default"] * 1.05
