@@ -60,8 +60,8 @@ def test_the_count_sees_a_transfer_a_step_makes(monkeypatch, tmp_path):
 
     real_report = stats.StatsBus.report
 
-    def reporting_on_the_host(self, name, value):
-        real_report(self, name, value.item() if isinstance(value, torch.Tensor) and name == "loss/d" else value)
+    def reporting_on_the_host(self, name, value, weight=1):
+        real_report(self, name, value.item() if isinstance(value, torch.Tensor) and name == "loss/d" else value, weight)
 
     monkeypatch.setattr(stats.StatsBus, "report", reporting_on_the_host)
     raw = tiny_ring_raw(steps=NEXT_FLUSH + 1, log_every=FLUSHED_AT, sample_every=NEXT_FLUSH, checkpoint_every=NEXT_FLUSH)

@@ -50,7 +50,7 @@ class NanGuard:
         self.rollbacks = 0
         self.first_bad: dict[str, float | torch.Tensor] = {}  # name → first step it was non-finite (inf: none)
         self.initial = None if list_checkpoints(run.checkpoints) else copy.deepcopy(capture(state))
-        self.state_step = state.step
+        self.state = state  # the run's state (restored in place by a rollback): its step dates each report
         self.ignored = unwatched_under(state.config.train.precision)  # fp16: a skipped step's inf gradient norm
         bus.watchers.append(self._watch)
 
@@ -61,11 +61,12 @@ class NanGuard:
     def _watch(self, name: str, value: float | torch.Tensor) -> None:
         if not name.startswith(WATCHED_PREFIXES) or name in self.ignored:
             return
-        step = self.state_step + 1  # reports come from the step being taken
+        step = self.state.step + 1  # reports come from the step being taken
         earlier = self.first_bad.get(name, math.inf)
         if isinstance(value, torch.Tensor):  # stays on the device: no host sync in the step
-            self.first_bad[name] = torch.minimum(torch.as_tensor(earlier, device=value.device),
-                                                 torch.where(torch.isfinite(value), math.inf, float(step)))
+            this_step = torch.where(torch.isfinite(value), math.inf, float(step))
+            self.first_bad[name] = (torch.minimum(earlier, this_step) if isinstance(earlier, torch.Tensor)
+                                    else this_step.clamp_max(earlier))
         elif not math.isfinite(value):
             self.first_bad[name] = min(earlier, step)
 
@@ -76,7 +77,6 @@ class NanGuard:
         parameter scan runs only when a checkpoint is about to be written: at checkpoint steps, at the
         last step, and when a stop was requested.
         """
-        self.state_step = state.step
         if not check_due(state, stopping):
             return True
         settings = state.config.train
