@@ -4,6 +4,8 @@
 2. Mixed precision and compile on the device: `quickstart` trained with train.precision fp32, bf16 and fp16 and
    once with train.compile=true (bf16): every logged loss finite, steps/s, fp16's skipped-step share.
 3. benchmarks/device_check.py: one process, torchrun over every GPU (NCCL, SyncBatchNorm), resume on the CPU.
+4. Syncs on the device: `quickstart` in bf16 and fp16 with `torch.cuda.set_sync_debug_mode("warn")` switched on
+   for the steps between two stats flushes; every synchronising call CUDA reports there is listed (none expected).
 
 Each part writes its section of docs/benchmarks.md; a failing part is reported and the others still run.
 The results are copied to $OUT when that is set (the device machine's return folder).
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import torch
@@ -30,6 +33,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import device_check, gpu_throughput  # noqa: E402
 from benchmarks.report import BENCHMARKS_MD, machine, write_section  # noqa: E402
+from ganforge.config import load_config  # noqa: E402
+from ganforge.train import loop  # noqa: E402
+from ganforge.train.run_dir import RunDir  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 150  # one training run of part 2
@@ -85,6 +91,38 @@ def precision_runs(device: str, steps: int, write: bool, compile_too: bool = Tru
     return ok
 
 
+def syncs_between_flushes(device: str, tiny: bool) -> bool:
+    """Train with CUDA's sync debug mode on between the flushes at steps 10 and 20; False when anything synced."""
+    on_gpu = device.startswith("cuda")
+    clean = True
+    for precision in ("bf16", "fp16"):
+        real_step = loop.discriminator_step
+
+        def watched_step(state, real, labels):
+            between = 10 < state.step < 20
+            if on_gpu:
+                torch.cuda.set_sync_debug_mode("warn" if between else "default")
+            return real_step(state, real, labels)
+
+        loop.discriminator_step = watched_step
+        overrides = [f"train.device={device}", f"train.precision={precision}", "train.steps=21", "train.log_every=10",
+                     "train.sample_every=20", "train.checkpoint_every=20", "train.tensorboard=false"]
+        if tiny:
+            overrides += ["generator.width=8", "discriminator.width=8"]
+        with tempfile.TemporaryDirectory() as workdir, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                loop.train(load_config("quickstart", overrides), RunDir.create(path=Path(workdir) / "run"), quiet=True)
+            finally:
+                loop.discriminator_step = real_step
+                if on_gpu:
+                    torch.cuda.set_sync_debug_mode("default")
+        syncs = [str(w.message).splitlines()[0] for w in caught if "synchroniz" in str(w.message).lower()]
+        print(f"{precision}: {len(syncs)} synchronising calls between two flushes", *sorted(set(syncs))[:5], sep="\n  ")
+        clean = clean and not syncs
+    return clean
+
+
 def part(name: str, run) -> bool:
     started = time.perf_counter()
     try:
@@ -110,6 +148,7 @@ def main(argv=None) -> int:
         "device_check": part("device check", lambda: device_check.main(
             ["--device", args.device, "--steps", "4" if args.tiny else "300"] + (["--no-write"] if args.tiny else [])) == 0),
     }
+    results["syncs"] = part("syncs between flushes", lambda: syncs_between_flushes(args.device, args.tiny))
     out = os.environ.get("OUT")
     if out and write:
         shutil.copy(BENCHMARKS_MD, Path(out) / "benchmarks.md")
