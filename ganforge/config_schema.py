@@ -60,6 +60,13 @@ class TrainConfig(Section):
     grid_size: int = Field(64, ge=1, description="samples in each fixed-z grid (2-D data: at least 1000 dots)")
     device: str = "cpu"
     channels_last: bool = False
+    threads: Literal["auto"] | Annotated[int, Field(ge=1)] = Field(
+        "auto", description="CPU threads torch uses: auto (one for small nets, else the cores the load leaves free) or a number")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="forward passes under autocast in bf16 or fp16 (fp16 with loss scaling); docs/speed.md")
+    compile: bool = Field(False, description="torch.compile G and D (D stays eager under a gradient penalty's double backward)")
+    tf32: bool = Field(False, description="CUDA: allow TF32 matrix products and convolutions (faster, ~10-bit mantissa)")
+    cudnn_benchmark: bool = Field(True, description="CUDA: let cuDNN time its convolution algorithms for these shapes")
     on_nan: OnNanConfig = OnNanConfig()
     tensorboard: bool = Field(True, description="also write TensorBoard events (scalars, sample grids) into the run "
                                                 "directory, when the tensorboard package is installed")

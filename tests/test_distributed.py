@@ -226,15 +226,19 @@ def test_global_batch_must_split_evenly_over_ranks(monkeypatch):
     assert distributed.per_rank_batch_size(33) == 11
 
 
-def test_each_rank_takes_its_own_gpu_and_a_fixed_index_is_refused(monkeypatch):
+def test_each_rank_takes_its_own_gpu_counted_from_the_index_given(monkeypatch):
     monkeypatch.setattr(distributed, "is_distributed", lambda: True)
     monkeypatch.setattr(distributed, "world_size", lambda: 4)
     monkeypatch.setenv("LOCAL_RANK", "3")
-    assert distributed.rank_device(torch.device("cuda")) == torch.device("cuda", 3)
-    assert distributed.rank_device(torch.device("cpu")) == torch.device("cpu")
-    with pytest.raises(ConfigError, match=r"train\.device: cuda:0 under torchrun puts all 4 processes on GPU 0; use "
-                                          r"train\.device=cuda"):
-        distributed.rank_device(torch.device("cuda", 0))
+    assert distributed.rank_device(torch.device("cuda"), gpu_count=8) == torch.device("cuda", 3)
+    assert distributed.rank_device(torch.device("cuda", 0), gpu_count=8) == torch.device("cuda", 3)
+    assert distributed.rank_device(torch.device("cuda", 4), gpu_count=8) == torch.device("cuda", 7)  # the second block
+    assert distributed.rank_device(torch.device("cpu"), gpu_count=8) == torch.device("cpu")
+    with pytest.raises(ConfigError, match=r"^train\.device: cuda:5 under torchrun puts local rank 3 on GPU 8, but this "
+                                          r"machine has 8 \(cuda:0 to cuda:7\)"):
+        distributed.rank_device(torch.device("cuda", 5), gpu_count=8)
+    monkeypatch.setattr(distributed, "is_distributed", lambda: False)
+    assert distributed.rank_device(torch.device("cuda", 5), gpu_count=8) == torch.device("cuda", 5)  # one process: as given
 
 
 def test_helpers_are_identity_in_a_single_process():

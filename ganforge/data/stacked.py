@@ -35,6 +35,13 @@ class StackedImages:
     def __len__(self) -> int:
         return len(self.triples)
 
+    @property
+    def nbytes(self) -> int:
+        return self.base_images.nbytes + self.triples.nbytes
+
+    def to(self, device) -> "StackedImages":
+        return StackedImages(self.base_images.to(device), self.triples.to(device))
+
     def __getitem__(self, rows) -> torch.Tensor:
         chosen = self.triples[rows]  # [..., 3]
         return self.base_images[chosen.reshape(-1)].reshape(*chosen.shape, *self.shape[-2:])

@@ -33,6 +33,8 @@ class DRAGAN(Plugin):
     backward per D step; avoid batch norm in D (the penalty is per sample).
     """
 
+    double_backward = True  # its penalty differentiates D's input gradient: train.compile leaves D eager
+
     def __init__(self, weight: float = 10.0, perturbation: float = 0.5):
         if weight < 0:
             raise ConfigError("plugins.dragan.weight", f"expected λ ≥ 0 (the paper uses 10), got {weight}")

@@ -5,6 +5,11 @@ and differentiates the summed logits with respect to x. `create_graph=True` keep
 that gradient, so the penalty's own backward pass reaches D's parameters (a double backward).
 Summing the logits is exact per sample: D(x_i) depends on x_i only (batch norm in train mode
 breaks this by mixing the batch; use `norm: layer` or `none` in D with these penalties).
+
+Under mixed precision (`train.precision: bf16 | fp16`) the penalty's critic pass and its input
+gradient run in float32, autocast off: a gradient of half-precision logits loses the small
+input gradients a penalty exists to measure, and fp16's loss scaling never reaches them (the
+scaler scales the step's total loss, of which the penalty is one float32 term).
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ import torch
 
 def input_gradients(critic: torch.nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
     """∇x D(x) for each sample, same shape as `x`, differentiable with respect to D's parameters."""
-    x = x.detach().requires_grad_(True)
-    logits = critic(x, labels)  # (N,)
-    (gradients,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
+    x = x.detach().float().requires_grad_(True)
+    with torch.autocast(x.device.type, enabled=False):
+        logits = critic(x, labels).float()  # (N,)
+        (gradients,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
     return gradients  # (N, *data_shape)
 
 

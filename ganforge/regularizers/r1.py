@@ -31,6 +31,8 @@ class R1(Plugin):
     augmentation or noise plugins listed before this one). Avoid batch norm in D.
     """
 
+    double_backward = True  # its penalty differentiates D's input gradient: train.compile leaves D eager
+
     name = "r1"
 
     def __init__(self, gamma: float = 10.0, every: int = 1, final_gamma: float | None = None, decay_steps: int = 0):

@@ -42,6 +42,8 @@ class WGANGP(Plugin):
     Inputs are what D saw (after augmentation or noise plugins listed before this one).
     """
 
+    double_backward = True  # its penalty differentiates D's input gradient: train.compile leaves D eager
+
     def __init__(self, weight: float = 10.0, target: float = 1.0, one_sided: bool = False):
         if weight < 0:
             raise ConfigError("plugins.wgan_gp.weight", f"expected λ ≥ 0 (the paper uses 10), got {weight}")

@@ -63,6 +63,7 @@ def capture(state: TrainState) -> dict:
         "plugins": [plugin.state_dict() for plugin in state.plugins],
         "rng": capture_rng(),
         "stats_window": active_bus().window(),  # a stop between two log steps: the next record's first part
+        **({"grad_scalers": {name: scaler.state_dict() for name, scaler in state.scalers.items()}} if state.scalers else {}),
     }
 
 
@@ -83,6 +84,9 @@ def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
         restore_rng(checkpoint["rng"])
     except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
         raise CheckpointError(f"{origin}: its plugin or RNG state does not fit this run ({_first_line(error)})") from None
+    for name, scaler_state in checkpoint.get("grad_scalers", {}).items():  # fp16: the loss scale goes on where it was
+        if state.scalers:
+            state.scalers[name].load_state_dict(scaler_state)
     state.step, state.batches_drawn = checkpoint["step"], checkpoint["batches_drawn"]
     active_bus().restore_window(checkpoint.get("stats_window"))  # absent from checkpoints written at a log step
 

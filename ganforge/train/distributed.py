@@ -29,7 +29,7 @@ def setup(device: torch.device) -> bool:
     if "WORLD_SIZE" not in os.environ or "RANK" not in os.environ or dist.is_initialized():
         return False
     if device.type == "cuda":
-        torch.cuda.set_device(local_rank())
+        torch.cuda.set_device((device.index or 0) + local_rank())  # before NCCL starts: its communicator's GPU
     dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", init_method="env://")
     return True
 
@@ -63,17 +63,20 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def rank_device(device: torch.device) -> torch.device:
-    """`cuda` without an index means this process's own GPU, cuda:LOCAL_RANK, under torchrun; `cuda:N` with more than
-    one process is refused (every rank would train on GPU N)."""
+def rank_device(device: torch.device, gpu_count: int | None = None) -> torch.device:
+    """This process's device under torchrun: `cuda` means cuda:LOCAL_RANK; `cuda:N` means the block of GPUs starting
+    at N, so local rank r trains on cuda:(N + r) (two jobs on one 8-GPU machine: cuda and cuda:4 with 4 ranks each).
+    A block that runs past the last GPU is refused, naming the field."""
     if not is_distributed() or device.type != "cuda":
         return device
-    if device.index is None:
-        return torch.device("cuda", local_rank())
-    if world_size() > 1:
-        raise ConfigError("train.device", f"{device} under torchrun puts all {world_size()} processes on GPU "
-                                          f"{device.index}; use train.device=cuda (each process takes cuda:LOCAL_RANK)")
-    return device
+    first = device.index or 0
+    index = first + local_rank()
+    count = torch.cuda.device_count() if gpu_count is None else gpu_count
+    if index >= count:
+        raise ConfigError("train.device", f"{device} under torchrun puts local rank {local_rank()} on GPU {index}, but "
+                                          f"this machine has {count} (cuda:0 to cuda:{count - 1}); start at a lower "
+                                          f"index or run fewer processes per node")
+    return torch.device("cuda", index)
 
 
 def per_rank_batch_size(global_batch_size: int) -> int:

@@ -1,7 +1,11 @@
 """The NaN/Inf guard: a non-finite loss, gradient norm or weight never reaches a saved checkpoint.
 
-After every G step the loop asks `guard.healthy(state)`. The cheap check reads what the
-step reported on the stats bus (every `loss/*` and `grad/*` value); before each checkpoint
+After every G step the loop asks `guard.healthy(state)`. The cheap check covers what the
+steps reported on the stats bus (every `loss/*` and `grad/*` value): each report updates, on the
+value's own device, the first step at which that name was non-finite, and the host reads these
+only at a step where something leaves the device anyway (a stats flush, a sample grid, an
+evaluation, a checkpoint, the end or a stop), so the steps between wait for nothing. The rollback
+then names the step that failed, as if checked at once; before each checkpoint
 (and the final one) every parameter and buffer of G and D is scanned too. A bad step is
 rejected: the state rolls back to the newest checkpoint on disk that holds only finite values
 (newer ones that do not are renamed `*.non-finite` and recorded; or to the
@@ -24,9 +28,10 @@ import torch
 from ..errors import GanforgeError
 from . import distributed
 from .checkpoint import capture, list_checkpoints, newest_finite_checkpoint, read_checkpoint, restore, set_aside
+from .precision import unwatched_under
 from .run_dir import RunDir
 from .state import TrainState
-from .stats import JsonlWriter, StatsBus, report
+from .stats import JsonlWriter, StatsBus, on_host, report
 
 WATCHED_PREFIXES = ("loss/", "grad/")  # per-step values whose non-finiteness means the step went wrong
 ADVICE = ("try lower learning rates (optim.g.lr, optim.d.lr), gradient clipping (optim.d.grad_clip, "
@@ -43,35 +48,50 @@ class NanGuard:
         self.run = run
         self.bus = bus
         self.rollbacks = 0
-        self.bad_names: list[str] = []  # non-finite values reported since the last check
+        self.first_bad: dict[str, float | torch.Tensor] = {}  # name → first step it was non-finite (inf: none)
         self.initial = None if list_checkpoints(run.checkpoints) else copy.deepcopy(capture(state))
+        self.state = state  # the run's state (restored in place by a rollback): its step dates each report
+        self.ignored = unwatched_under(state.config.train.precision)  # fp16: a skipped step's inf gradient norm
         bus.watchers.append(self._watch)
 
     @property
     def events(self) -> Path:
         return self.run.path / "events.jsonl"
 
-    def _watch(self, name: str, value: float) -> None:
-        if name.startswith(WATCHED_PREFIXES) and not math.isfinite(value) and name not in self.bad_names:
-            self.bad_names.append(name)
+    def _watch(self, name: str, value: float | torch.Tensor) -> None:
+        if not name.startswith(WATCHED_PREFIXES) or name in self.ignored:
+            return
+        step = self.state.step + 1  # reports come from the step being taken
+        earlier = self.first_bad.get(name, math.inf)
+        if isinstance(value, torch.Tensor):  # stays on the device: no host sync in the step
+            this_step = torch.where(torch.isfinite(value), math.inf, float(step))
+            self.first_bad[name] = (torch.minimum(earlier, this_step) if isinstance(earlier, torch.Tensor)
+                                    else this_step.clamp_max(earlier))
+        elif not math.isfinite(value):
+            self.first_bad[name] = min(earlier, step)
 
     def healthy(self, state: TrainState, stopping: bool = False) -> bool:
-        """True if the step just taken is finite; otherwise roll back (or raise) and return False.
+        """False (after rolling back, or raising) when a step since the last check was non-finite, else True.
 
-        The parameter scan runs only when a checkpoint is about to be written: at checkpoint
-        steps, at the last step, and when a stop was requested.
+        The reports are read only at a step where the host needs the run anyway (`check_due`); the
+        parameter scan runs only when a checkpoint is about to be written: at checkpoint steps, at the
+        last step, and when a stop was requested.
         """
+        if not check_due(state, stopping):
+            return True
         settings = state.config.train
         about_to_save = stopping or state.step % settings.checkpoint_every == 0 or state.step >= settings.steps
-        problems = self.bad_names + (non_finite_tensors(state) if about_to_save and not self.bad_names else [])
-        self.bad_names = []
+        first_bad = {name: step for name, step in on_host(self.first_bad).items() if math.isfinite(step)}
+        self.first_bad = {}
+        problems = sorted(first_bad, key=lambda name: (first_bad[name], name))
+        if about_to_save and not problems:
+            problems = non_finite_tensors(state)
         if not distributed.any_rank(bool(problems)):  # under torchrun every rank rolls back, or none
             return True
-        self._roll_back(state, problems)
+        self._roll_back(state, problems, int(min(first_bad.values(), default=state.step)))
         return False
 
-    def _roll_back(self, state: TrainState, problems: list[str]) -> None:
-        failed_step = state.step
+    def _roll_back(self, state: TrainState, problems: list[str], failed_step: int) -> None:
         what = ", ".join(sorted(problems, key=lambda name: not name.startswith("loss/"))) or "values on another rank"
         if self.settings.action == "stop" or self.rollbacks >= self.settings.max_attempts:
             self._record({"event": "diverged", "step": failed_step, "non_finite": problems, "rollbacks": self.rollbacks})
@@ -115,6 +135,14 @@ class NanGuard:
             return
         with self.events.open("a") as file:
             file.write(json.dumps({"time": round(time.time(), 3), **event}) + "\n")
+
+
+def check_due(state: TrainState, stopping: bool) -> bool:
+    """Steps at which the host reads the guard's flags: where stats, grids, evaluations or checkpoints leave the device."""
+    train, every = state.config.train, state.config.eval.every
+    return (stopping or state.step >= train.steps
+            or any(state.step % period == 0 for period in (train.log_every, train.sample_every, train.checkpoint_every))
+            or bool(every and state.step % every == 0))
 
 
 def non_finite_tensors(state: TrainState) -> list[str]:

@@ -65,8 +65,8 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
             generator_step(state, real, labels)
             state.step += 1
             report("time/step_s", time.perf_counter() - started)
-            if not guard.healthy(state, stopping=stop.requested):
-                continue  # a non-finite step: rolled back to the last good checkpoint
+            if not guard.healthy(state):
+                continue  # a non-finite step since the last check: rolled back to the last good checkpoint
 
             if periodic_eval.due(state):
                 periodic_eval.evaluate_now(state, run)  # eval/<metric> on the bus, and a line in eval.jsonl
@@ -78,6 +78,8 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
                 write_checkpoint(state, run)
                 if distributed.is_main():
                     refresh_report(run.path)  # report.html follows the run; a failure only prints a warning
+        if state.step < settings.steps:  # stopped early (every rank alike): the steps since the last check
+            guard.healthy(state, stopping=True)
         finish(state, run, bus, grid_listeners)  # still under the StopRequest: a first signal here waits for it
     for closable in (display, tensorboard):
         if closable:

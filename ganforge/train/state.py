@@ -23,6 +23,9 @@ from .footprint import check_training_memory
 from .net_builder import build_discriminator, build_generator
 from .objectives import wrap_for_data_parallel
 from .optim import build_optimizer
+from .precision import grad_scalers
+from .speed import compile_nets, place_data, set_backend_flags
+from .threads import apply_threads
 from .remedy_requests import RemedyRequests
 
 
@@ -47,6 +50,8 @@ class TrainState:
     shared_rng: torch.Tensor | None = None  # distributed runs: RNG state of the latent stream every rank shares
     d_objective: torch.nn.Module | None = None  # distributed runs: D's step loss wrapped in DDP (objectives.py)
     g_objective: torch.nn.Module | None = None  # distributed runs: G's step loss wrapped in DDP
+    scalers: dict | None = None  # train.precision fp16: {"g": GradScaler, "d": GradScaler} (precision.py)
+    threads: int = 0  # torch's intra-op threads for this run (threads.py)
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Global batch number `batches_drawn` (train.batch_size rows); under torchrun, this rank's rows of it."""
@@ -146,11 +151,17 @@ def build_state(config: Config) -> TrainState:
         fixed_z=G.sample_latent(grid, generator=stream(config.train.seed, GRID)).to(device),
         fixed_labels=cycling_labels(grid, data.num_classes, device) if is_conditional(G) else None,
     )
+    state.threads = apply_threads(config.train.threads, state)  # the nets as configured, before plugins wrap them
     for plugin in state.plugins:
         plugin.setup(state)
     _prepare_data_parallel(state)
-    state.opt_g = build_optimizer(state.G.parameters(), config.optim.g)
-    state.opt_d = build_optimizer(state.D.parameters(), config.optim.d)
+    set_backend_flags(config.train, device)
+    place_data(data, device)
+    if config.train.compile:
+        compile_nets(state)
+    state.opt_g = build_optimizer(state.G.parameters(), config.optim.g, device)
+    state.opt_d = build_optimizer(state.D.parameters(), config.optim.d, device)
+    state.scalers = grad_scalers(config.train.precision, device)
     return state
 
 

@@ -6,6 +6,11 @@
 
 Readers (the log file writer, the progress line, the doctor) see only what was reported,
 never the loop's locals. Names carry their meaning: `loss/*`, `d/*`, `grad/*`, `time/*`.
+
+A reported tensor stays where it is: its mean is added to a running sum on its own device, and the
+sums reach the host in one transfer at `flush` (every `train.log_every` steps), so a GPU step waits
+for nothing between flushes (docs/speed.md). Watchers (the NaN guard) get each value as reported,
+a tensor or a float, and must not read a tensor on the host either.
 """
 from __future__ import annotations
 
@@ -22,19 +27,23 @@ from .distributed import all_reduce_mean_, is_distributed, reduction_device
 
 class StatsBus:
     def __init__(self):
-        self._sums: dict[str, float] = defaultdict(float)
-        self._counts: dict[str, int] = defaultdict(int)
+        self._sums: dict[str, float | torch.Tensor] = defaultdict(float)  # tensors on the device they came from
+        self._counts: dict[str, int | torch.Tensor] = defaultdict(int)  # a tensor once a weighted report came
         self.listeners: list = []  # callables(step, means) called at every flush
-        self.watchers: list = []  # callables(name, value) called at every report (the NaN guard)
+        self.watchers: list = []  # callables(name, value) called at every report, value a float or a 0-d tensor
 
-    def report(self, name: str, value) -> None:
+    def report(self, name: str, value, weight=1) -> None:
+        """Add `value` to the window of `name`. A 0-d tensor `weight` (1 or 0) counts the value or leaves it out
+        on the device (fp16's skipped steps in grad/*), without the host looking at it."""
         if isinstance(value, torch.Tensor):
             value = value.detach().float()
-            value = value.mean().item() if value.numel() else math.nan
-        self._sums[name] += float(value)
-        self._counts[name] += 1
+            value = value.mean() if value.numel() else math.nan
+        else:
+            value = float(value)
+        self._sums[name] = self._sums[name] + value * weight  # out of place: never aliases a tensor the caller keeps
+        self._counts[name] = self._counts[name] + weight
         for watcher in self.watchers:
-            watcher(name, float(value))
+            watcher(name, value)
 
     def discard(self) -> None:
         """Forget the current window without handing it on (the steps it covers were rolled back)."""
@@ -43,7 +52,7 @@ class StatsBus:
 
     def window(self) -> dict:
         """The reports since the last flush as plain numbers (saved in a checkpoint taken mid-window)."""
-        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+        return {"sums": on_host(self._sums), "counts": {name: int(count) for name, count in on_host(self._counts).items()}}
 
     def restore_window(self, window: dict | None) -> None:
         """Continue the window a checkpoint saved, so a resumed run's next record covers the same steps."""
@@ -57,17 +66,29 @@ class StatsBus:
         is unchanged), so the window rank 0 saves is the run's. A collective: every rank calls it."""
         if not is_distributed():
             return
-        sums = mean_over_ranks(dict(self._sums))
+        sums = mean_over_ranks(on_host(self._sums))
         self._sums.update(sums)
 
     def flush(self, step: int) -> dict[str, float]:
         """Means since the last flush; handed to every listener, then the window is cleared."""
-        means = mean_over_ranks({name: self._sums[name] / self._counts[name] for name in self._sums})
+        means = mean_over_ranks(on_host({name: self._sums[name] / self._counts[name] for name in self._sums}))
         self._sums.clear()
         self._counts.clear()
         for listener in self.listeners:
             listener(step, means)
         return means
+
+
+def on_host(values: dict) -> dict[str, float]:
+    """The same mapping with every tensor as a Python float: one device-to-host transfer per device, not one per value."""
+    host = {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+    by_device: dict[torch.device, list[str]] = defaultdict(list)
+    for name, value in values.items():
+        if isinstance(value, torch.Tensor):
+            by_device[value.device].append(name)
+    for names in by_device.values():
+        host.update(zip(names, torch.stack([values[name] for name in names]).double().cpu().tolist()))
+    return {name: host[name] for name in values}
 
 
 def mean_over_ranks(means: dict[str, float]) -> dict[str, float]:
@@ -92,8 +113,8 @@ def use_bus(bus: StatsBus) -> StatsBus:
     return bus
 
 
-def report(name: str, value) -> None:
-    _active.report(name, value)
+def report(name: str, value, weight=1) -> None:
+    _active.report(name, value, weight)
 
 
 def active_bus() -> StatsBus:
