@@ -140,9 +140,16 @@ def stored_results(presets: list[str]) -> dict:
                     path = RESULTS / f"{preset_label(preset)}-{mixture.name}-seed{seed}.json"
                     if path.exists():
                         stored = json.loads(path.read_text())
-                        if stored.get("config") == resolved_config(preset, mixture, seed).to_dict():
+                        if same_settings(stored.get("config"), resolved_config(preset, mixture, seed).to_dict()):
                             results[preset_label(preset), mixture.name, seed] = stored
     return results
+
+
+def same_settings(stored: dict | None, current: dict) -> bool:
+    """The stored run's config is the current one, except options added since at their defaults (absent in it)."""
+    if not isinstance(stored, dict) or not isinstance(current, dict):
+        return stored == current
+    return all(key in current and same_settings(value, current[key]) for key, value in stored.items())
 
 
 def describe(mixtures) -> list[str]:
