@@ -1,4 +1,4 @@
-"""The accelerator checks in one short script, for a session that is lent a GPU machine.
+"""The accelerator checks in one short script, for a machine with a GPU.
 
     python benchmarks/device_check.py                          # cuda when present, else cpu
     python benchmarks/device_check.py --device cpu --steps 20  # the same checks on CPU with gloo (how it is tested)

@@ -1,4 +1,4 @@
-"""Everything that needs a GPU, in one run of under 8 minutes, for a session that is lent a GPU machine.
+"""Everything that needs a GPU, in one run of under 8 minutes on a machine that has one.
 
 1. benchmarks/gpu_throughput.py: the images/s table, ganforge against the tuned hand loop.
 2. Mixed precision and compile on the device: `quickstart` trained with train.precision fp32, bf16 and fp16 and
@@ -10,7 +10,7 @@
 Each part writes its section of docs/benchmarks.md; a failing part is reported and the others still run.
 The results are copied to $OUT when that is set (the device machine's return folder).
 
-    python benchmarks/gpu_session.py                       # on the GPU machine (≈ 6 min on one H200)
+    python benchmarks/gpu_session.py                       # on a machine with a GPU
     python benchmarks/gpu_session.py --device cpu --tiny   # how it is tested: every part small on the CPU (no compile)
 """
 from __future__ import annotations
@@ -127,7 +127,7 @@ def part(name: str, run) -> bool:
     started = time.perf_counter()
     try:
         ok = bool(run())
-    except (Exception, SystemExit):  # a part that breaks is reported; the session goes on to the next
+    except (Exception, SystemExit):  # a part that breaks is reported; the run goes on to the next
         traceback.print_exc()
         ok = False
     print(f"== {name}: {'ok' if ok else 'FAILED'} in {time.perf_counter() - started:.0f} s", flush=True)

@@ -1,6 +1,6 @@
 """Images per second of ganforge's training step against a hand-written, tuned loop over the same nets.
 
-The tuned loop is what a GPU engineer writes by hand for speed: the same G and D (copies, same weights),
+The tuned loop is what a GPU engineer writes for speed: the same G and D (copies, same weights),
 the non-saturating loss, fused Adam, bf16 autocast, channels_last, the whole dataset on the device with
 each batch's rows drawn there, and nothing read back to the host. ganforge trains the same nets through
 `discriminator_step` / `generator_step` with `train.precision=bf16`, `train.channels_last=true` and its

@@ -1,7 +1,10 @@
 """Shared fixtures: tiny, fast configs (CPU only, no network)."""
+import contextlib
+
 import pytest
 
 from ganforge.config import validate
+from ganforge.plugins import PLUGINS
 
 
 def tiny_ring_raw(**train):
@@ -33,3 +36,14 @@ def tiny_digits_raw(**train):
 @pytest.fixture
 def tiny_ring():
     return validate(tiny_ring_raw())
+
+
+@contextlib.contextmanager
+def temporary_plugin(name: str, plugin_class):
+    """`plugin_class` registered as `name` only inside the block, so the registry-wide contract tests never see it."""
+    PLUGINS.register(name)(plugin_class)
+    try:
+        yield name
+    finally:
+        PLUGINS._entries.pop(name)
+        PLUGINS._schemas.pop(name, None)

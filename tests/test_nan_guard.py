@@ -6,13 +6,13 @@ import torch
 
 from ganforge.cli import main
 from ganforge.config import validate
-from ganforge.plugins import PLUGINS, Plugin
+from ganforge.plugins import Plugin
 from ganforge.train.checkpoint import list_checkpoints, read_checkpoint
 from ganforge.train.guard import DivergenceError
 from ganforge.train.loop import train
 from ganforge.train.run_dir import RunDir
 from ganforge.train.stats import read_stats
-from tests.conftest import tiny_ring_raw
+from tests.conftest import temporary_plugin, tiny_ring_raw
 
 NAN_PLUGIN = "test_nan_d_term"
 BASE_LR = 2e-4  # the OptimizerConfig default
@@ -34,10 +34,8 @@ class NanDTerm(Plugin):
 @pytest.fixture
 def nan_plugin():
     """Registered only while a test runs, so the registry-wide plugin contract tests never see it."""
-    PLUGINS.register(NAN_PLUGIN)(NanDTerm)
-    yield NAN_PLUGIN
-    PLUGINS._entries.pop(NAN_PLUGIN)
-    PLUGINS._schemas.pop(NAN_PLUGIN, None)
+    with temporary_plugin(NAN_PLUGIN, NanDTerm) as name:
+        yield name
 
 
 def nan_run(tmp_path, at_step, times=1, **on_nan):

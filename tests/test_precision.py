@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganforge.config import validate
-from ganforge.plugins import PLUGINS, Plugin
+from ganforge.plugins import Plugin
 from ganforge.regularizers.gradient_penalty import squared_gradient_norms
 from ganforge.train.checkpoint import list_checkpoints, read_checkpoint
 from ganforge.train.loop import train
@@ -15,7 +15,7 @@ from ganforge.train.precision import autocast
 from ganforge.train.run_dir import RunDir
 from ganforge.train.state import build_state
 from ganforge.train.stats import read_stats
-from tests.conftest import tiny_digits_raw, tiny_ring_raw
+from tests.conftest import temporary_plugin, tiny_digits_raw, tiny_ring_raw
 
 INF_GRAD_PLUGIN = "test_inf_d_gradient"
 
@@ -70,10 +70,8 @@ class InfDGradient(Plugin):
 
 @pytest.fixture
 def inf_gradient_plugin():
-    PLUGINS.register(INF_GRAD_PLUGIN)(InfDGradient)
-    yield INF_GRAD_PLUGIN
-    PLUGINS._entries.pop(INF_GRAD_PLUGIN)
-    PLUGINS._schemas.pop(INF_GRAD_PLUGIN, None)
+    with temporary_plugin(INF_GRAD_PLUGIN, InfDGradient) as name:
+        yield name
 
 
 def overflow_run(tmp_path, name, precision, plugins):

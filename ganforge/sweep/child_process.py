@@ -1,8 +1,8 @@
 """One `ganforge` command run as a child process, with the CPU time it (and anything it started) spent.
 
 The child is reaped with os.wait4, whose resource usage is that child's alone, so trials running
-side by side in threads of one sweep each get their own CPU seconds. It runs in a session of its
-own: a Ctrl-C at the terminal reaches the sweep alone, which then stops each trial with one SIGTERM
+side by side in threads of one sweep each get their own CPU seconds. It runs in a process session of its
+own (setsid): a Ctrl-C at the terminal reaches the sweep alone, which then stops each trial with one SIGTERM
 (a second signal would interrupt the trial at once instead of letting it finish its step).
 """
 from __future__ import annotations

@@ -3,10 +3,10 @@
 PyTorch's default (one OpenMP thread per core) loses badly on the small ops of GAN steps: a 2-D MLP's
 matrices or a small DCGAN's convolutions finish in microseconds, so the threads spend the step
 handing work over and, when anything else is running on the machine, spinning for cores the other
-load holds (an 11× slower run on a loaded 2-core machine; docs/speed.md). `auto` therefore takes
+load holds (docs/speed.md). `auto` therefore takes
 
 * one thread when one forward of G and D over a batch costs less than `SMALL_STEP_FLOPS`
-  (every built-in preset: a second thread buys nothing there, docs/benchmarks.md "threads");
+  (every built-in preset; benchmarks/threads.py compares auto with the default on them);
 * otherwise one thread per core that the machine's 1-minute load leaves free, at least one.
 
 On CUDA the host only launches kernels: auto takes one thread there. A number is used as given.
