@@ -61,7 +61,7 @@ class TrainConfig(Section):
     device: str = "cpu"
     channels_last: bool = False
     threads: Literal["auto"] | Annotated[int, Field(ge=1)] = Field(
-        "auto", description="CPU threads torch uses: auto (one for small nets, else the cores the load leaves free) or a number")
+        "auto", description="CPU threads torch uses: auto (one for tiny nets, else the count a short measurement finds fastest) or a number")
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="forward passes under autocast in bf16 or fp16 (fp16 with loss scaling); docs/speed.md")
     compile: bool = Field(False, description="torch.compile G and D (D stays eager under a gradient penalty's double backward)")

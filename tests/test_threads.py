@@ -1,4 +1,4 @@
-"""train.threads: the FLOP count auto decides by, its rule, and the setting reaching torch."""
+"""train.threads: the FLOP count and measurement auto decides by, its mid-run watch, and the setting reaching torch."""
 import pytest
 import torch
 
@@ -6,7 +6,7 @@ from ganforge.config import validate
 from ganforge.errors import ConfigError
 from ganforge.train import threads
 from ganforge.train.state import build_state
-from tests.conftest import tiny_ring_raw
+from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
 
 class Affine(torch.nn.Module):
@@ -30,17 +30,77 @@ def test_forward_flops_counts_both_nets_over_one_batch_without_touching_them():
     assert torch.equal(rng, torch.get_rng_state())
 
 
-@pytest.mark.parametrize("flops, load, cores, expected", [
-    (threads.SMALL_STEP_FLOPS - 1, 0.0, 8, 1),  # small step: one thread even on an idle 8-core machine
-    (threads.SMALL_STEP_FLOPS, 0.0, 8, 8),      # large step, idle: every core
-    (threads.SMALL_STEP_FLOPS, 5.2, 8, 3),      # large step: the cores the load leaves (8 − 5.2, rounded)
-    (threads.SMALL_STEP_FLOPS, 3.0, 2, 1),      # large step on a machine the load fills: still one
+def fake_pass(seconds_by_count):
+    """A timed pass that takes, by torch's current thread count, the seconds given (a list is cycled)."""
+    calls = {count: 0 for count in seconds_by_count}
+
+    def timed_pass():
+        count = torch.get_num_threads()
+        values = seconds_by_count[count]
+        calls[count] += 1
+        return values[(calls[count] - 1) % len(values)] if isinstance(values, list) else values
+    return timed_pass
+
+
+@pytest.mark.parametrize("seconds_by_count, expected", [
+    ({1: 0.010, 2: 0.006}, 2),            # two threads clearly faster (60%): taken
+    ({1: 0.010, 2: 0.0095}, 1),           # 95%: within noise of one thread, which cannot collapse under load
+    ({1: 0.010, 2: 0.009}, 2),            # exactly FASTER_BY (90%): taken
+    ({1: 0.010, 2: 0.030}, 1),            # more threads slower (a loaded machine): one
+    ({1: 0.010, 2: 0.008, 4: 0.005}, 4),  # the fastest of several counts
+    ({1: 0.010, 2: [0.005, 0.005, 0.5, 0.005, 0.005, 0.005, 0.005, 0.005]}, 2),  # one stalled pass: the median ignores it
 ])
-def test_auto_takes_one_thread_for_a_small_step_else_the_free_cores(monkeypatch, flops, load, cores, expected):
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (load, load, load))
-    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert threads.auto_threads(flops, torch.device("cpu")) == expected
-    assert threads.auto_threads(flops, torch.device("cuda")) == 1  # the host only launches kernels
+def test_auto_takes_more_threads_only_when_they_are_measurably_faster(seconds_by_count, expected):
+    previous = torch.get_num_threads()
+    try:
+        assert threads.fastest_count(fake_pass(seconds_by_count), sorted(seconds_by_count)) == expected
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_the_candidate_counts_are_one_half_and_all_cores():
+    assert threads.candidate_counts(1) == [1]
+    assert threads.candidate_counts(2) == [1, 2]
+    assert threads.candidate_counts(16) == [1, 8, 16]
+
+
+def test_the_measurement_leaves_nets_and_random_streams_untouched():
+    state = build_state(validate(tiny_digits_raw()))
+    before = {name: t.clone() for name, t in (*state.G.state_dict().items(), *state.D.state_dict().items())}
+    rng = torch.get_rng_state()
+    previous = torch.get_num_threads()
+    try:
+        timed_pass = threads.pass_seconds_function(state)
+        assert timed_pass() > 0
+    finally:
+        torch.set_num_threads(previous)
+    after = {name: t for name, t in (*state.G.state_dict().items(), *state.D.state_dict().items())}
+    assert all(torch.equal(before[name], after[name]) for name in before)  # batch-norm statistics included
+    assert all(p.grad is None for p in (*state.G.parameters(), *state.D.parameters()))
+    assert torch.equal(rng, torch.get_rng_state())
+
+
+class FakeState:
+    def __init__(self, threads_used):
+        self.threads = threads_used
+
+
+def test_the_watch_falls_back_to_one_thread_after_two_slow_flushes():
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        state = FakeState(2)
+        watch = threads.ThreadsWatch(state)
+        for seconds in (0.05, 0.02, 0.021, 0.05, 0.02, 0.05):  # warm-up, fast, one slow flush alone twice
+            watch(0, {"time/step_s": seconds})
+        assert state.threads == 2 and torch.get_num_threads() == 2
+        watch(0, {"time/step_s": 0.041})  # a second slow flush in a row, over SLOWDOWN × the fastest 0.02
+        assert state.threads == 1 and torch.get_num_threads() == 1
+        for seconds in (0.01, 0.01, 0.01):  # the load left: the watch never goes back
+            watch(0, {"time/step_s": seconds})
+        assert state.threads == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(previous)
 
 
 @pytest.mark.parametrize("setting, expected", [("auto", 1), (2, 2)])

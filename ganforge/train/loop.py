@@ -22,6 +22,7 @@ from .objectives import release_data_parallel
 from .stats import JsonlWriter, StatsBus, active_bus, report, use_bus
 from .step import discriminator_step, generator_step
 from .tensorboard import open_tensorboard
+from .threads import watch_threads
 
 
 def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False, auto_remedy: bool = False) -> TrainState:
@@ -50,6 +51,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
         bus.listeners.append(tensorboard.scalars)
         grid_listeners.append(tensorboard.image)
     state.remedy.active = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
+    watch_threads(state, bus)  # under auto: back to one thread if a load arriving mid-run slows the steps
     attach_doctor(state, run, bus)  # a stats listener (rank 0, when doctor.enabled): findings, status line, remedy requests
 
     settings = config.train
