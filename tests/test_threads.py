@@ -5,6 +5,7 @@ import torch
 from ganforge.config import validate
 from ganforge.errors import ConfigError
 from ganforge.train import threads
+from ganforge.train.checkpoint import capture, restore
 from ganforge.train.state import build_state
 from tests.conftest import tiny_digits_raw, tiny_ring_raw
 
@@ -117,3 +118,21 @@ def test_the_setting_reaches_torch(setting, expected):
 def test_a_thread_count_that_is_not_auto_or_positive_is_refused(bad):
     with pytest.raises(ConfigError, match=r"train\.threads"):
         validate(tiny_ring_raw(threads=bad))
+
+
+@pytest.mark.parametrize("setting, expected", [("auto", 2), (1, 1)])
+def test_a_resumed_run_goes_on_with_the_thread_count_its_checkpoint_recorded(setting, expected):
+    """auto's measurement may pick another count on resume (the load changed); the checkpoint's count wins, since
+    another count changes the low bits of CPU kernels. A number in the config is used as given."""
+    previous = torch.get_num_threads()
+    try:
+        original = build_state(validate(tiny_ring_raw(threads=setting)))
+        original.threads = 2  # what the original run measured (or was given)
+        checkpoint = capture(original)
+        assert checkpoint["threads"] == 2
+        resumed = build_state(validate(tiny_ring_raw(threads=setting)))  # auto takes 1 here: a 2-D MLP
+        assert resumed.threads == 1
+        restore(resumed, checkpoint, origin="step-00000010.pt")
+        assert (resumed.threads, torch.get_num_threads()) == (expected, expected)
+    finally:
+        torch.set_num_threads(previous)

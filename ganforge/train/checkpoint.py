@@ -63,6 +63,7 @@ def capture(state: TrainState) -> dict:
         "plugins": [plugin.state_dict() for plugin in state.plugins],
         "rng": capture_rng(),
         "stats_window": active_bus().window(),  # a stop between two log steps: the next record's first part
+        "threads": state.threads,  # auto's choice: a resumed run computes with the same count, so bit for bit alike
         **({"grad_scalers": {name: scaler.state_dict() for name, scaler in state.scalers.items()}} if state.scalers else {}),
     }
 
@@ -88,7 +89,16 @@ def restore(state: TrainState, checkpoint: dict, origin: Path) -> None:
         if state.scalers:
             state.scalers[name].load_state_dict(scaler_state)
     state.step, state.batches_drawn = checkpoint["step"], checkpoint["batches_drawn"]
+    resume_threads(state, checkpoint.get("threads"))
     active_bus().restore_window(checkpoint.get("stats_window"))  # absent from checkpoints written at a log step
+
+
+def resume_threads(state: TrainState, recorded) -> None:
+    """Under `train.threads: auto`, go on with the thread count the checkpoint's run used (its measurement or its
+    watch's fallback): torch's CPU kernels split work by thread count, so another count changes the low bits."""
+    if state.config.train.threads == "auto" and isinstance(recorded, int) and recorded >= 1:
+        torch.set_num_threads(recorded)
+        state.threads = recorded
 
 
 def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
