@@ -1,7 +1,8 @@
-"""Presets against a hand-written PyTorch DCGAN at equal process CPU time, on Fashion-MNIST.
+"""Presets against a hand-written PyTorch DCGAN at equal process CPU time, on Fashion-MNIST or the digits.
 
     OMP_NUM_THREADS=1 python benchmarks/equal_compute.py                     # every arm, 300/600/1200 CPU-s, seed 0
     python benchmarks/equal_compute.py --arms hand,fashion_best --budgets 300 --seeds 1 --no-write
+    python benchmarks/equal_compute.py --data digits                          # quickstart against the hand loop at 16×16
 
 Each arm trains in a process of its own with one torch thread and is stopped by process CPU time
 (`time.process_time`, not wall clock), so what the other core does barely matters. At each budget
@@ -11,17 +12,22 @@ feature space of the shipped `fashion_classifier`: FD, KID, precision and recall
 is not counted in the budget.
 
 The hand loop is written out below as a newcomer writes it from the PyTorch DCGAN tutorial, sized for
-28×28: G z(100) → 256@7² → 128@14² → 64@28² transposed convs with batch norm and ReLU, a 3×3 conv to
-the image and tanh; D its mirror with LeakyReLU 0.2 and batch norm; non-saturating loss, Adam 2e-4,
-β₁ 0.5, batch 64. Its samples are scored both in train mode (batch statistics, batches of 64, as the
+the images: G z(100) → 256@s² → 128@(2s)² → 64@(4s)² transposed convs with batch norm and ReLU (s = 7 for
+28×28, 4 for 16×16), a 3×3 conv to the image and tanh; D its mirror with LeakyReLU 0.2 and batch norm;
+non-saturating loss, Adam 2e-4, β₁ 0.5, batch 64. Its samples are scored both in train mode (batch statistics, batches of 64, as the
 tutorial draws them) and in eval mode (running statistics), and the better of the two is kept. The
 presets run through `ganforge.train.loop.train` as `ganforge train` runs them: sample grids,
 checkpoints, the report and the live doctor are part of the CPU they spend.
 
-Tuning and held-out material (fixed before any preset was tuned): settings are chosen on training
-seed 0; seeds 1 and 2 are held out and run once, after the presets are frozen (`--seeds 1,2`).
-Writes the "equal-compute-tuning" and "equal-compute-held-out" sections of docs/benchmarks.md from one
-run; `--from-log LOG --screening` writes the candidates' screening section from a saved run's output.
+`--data digits` trains on scikit-learn's 1,797 digits at 16×16 (the quickstart's data) and scores
+against all of them in `digits_classifier` features; the arms are the hand loop and `quickstart`.
+
+Tuning and held-out material (fixed before any preset was tuned): on Fashion-MNIST settings are chosen
+on training seed 0; seeds 1 and 2 are held out and run once, after the presets are frozen (`--seeds 1,2`).
+No preset was tuned on the digits comparison: every digits seed is held out. Writes the
+"equal-compute-tuning" and "equal-compute-held-out" sections of docs/benchmarks.md (for the digits,
+"equal-compute-digits") from one run; `--from-log LOG --screening` writes the candidates' screening
+section from a saved run's output.
 """
 from __future__ import annotations
 
@@ -42,11 +48,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section  # noqa: E402
 
-ARMS = ("hand", "fashion_dcgan", "fashion_best")
-BUDGETS = (300, 600, 1200)
 N_SAMPLES = 10_000
-TUNING_SEEDS = (0,)
-HELD_OUT_SEEDS = (1, 2)
+
+
+class Setting:
+    """What one comparison trains on and scores with: the data, the judge, the default arms, budgets and seeds."""
+
+    def __init__(self, name, title, data, reference, extractor, side, arms, budgets, tuning_seeds, held_out_seeds, note):
+        self.name, self.title, self.data, self.reference, self.extractor = name, title, data, reference, extractor
+        self.side, self.arms, self.budgets, self.note = side, arms, budgets, note
+        self.tuning_seeds, self.held_out_seeds = tuning_seeds, held_out_seeds
+
+
+SETTINGS = {
+    "fashion": Setting(
+        "fashion", "Fashion-MNIST", {"name": "fashion_mnist"}, {"name": "fashion_mnist", "split": "test"},
+        "fashion_classifier", 28, ("hand", "fashion_dcgan", "fashion_best"), (300, 600, 1200), (0,), (1, 2),
+        "the 10000 test images in `fashion_classifier` features"),
+    "digits": Setting(
+        "digits", "The digits at 16×16", {"name": "digits", "image_size": 16}, {"name": "digits", "image_size": 16},
+        "digits_classifier", 16, ("hand", "quickstart"), (60, 120, 240), (), (0, 1, 2),
+        "all 1797 digits (the training images: the data set has no other) in `digits_classifier` features"),
+}
 
 
 class BudgetSpent(Exception):
@@ -74,20 +97,21 @@ class Snapshots:
 
 # --- the hand-written DCGAN ---------------------------------------------------------------------
 
-def hand_generator(z_dim: int = 100) -> nn.Module:
+def hand_generator(side: int = 28, z_dim: int = 100) -> nn.Module:
+    start = side // 4  # 7 for 28×28, 4 for 16×16
     return nn.Sequential(
-        nn.ConvTranspose2d(z_dim, 256, 7, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),  # 7×7
+        nn.ConvTranspose2d(z_dim, 256, start, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),  # 7×7
         nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),  # 14×14
         nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),  # 28×28
         nn.Conv2d(64, 1, 3, 1, 1, bias=False), nn.Tanh())
 
 
-def hand_discriminator() -> nn.Module:
+def hand_discriminator(side: int = 28) -> nn.Module:
     return nn.Sequential(
         nn.Conv2d(1, 64, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, True),  # 28×28
         nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),  # 14×14
         nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2, True),  # 7×7
-        nn.Conv2d(256, 1, 7, 1, 0, bias=False), nn.Flatten())
+        nn.Conv2d(256, 1, side // 4, 1, 0, bias=False), nn.Flatten())
 
 
 def tutorial_init(module: nn.Module) -> None:
@@ -99,7 +123,7 @@ def tutorial_init(module: nn.Module) -> None:
 
 
 class HandGenerator(nn.Module):
-    """The hand loop's G behind the interface the evaluation uses: z [N, 100] → images [N, 1, 28, 28]."""
+    """The hand loop's G behind the interface the evaluation uses: z [N, 100] → images [N, 1, side, side]."""
 
     def __init__(self, net: nn.Module):
         super().__init__()
@@ -109,12 +133,12 @@ class HandGenerator(nn.Module):
         return self.net(z[:, :, None, None])
 
 
-def train_hand(snapshots: Snapshots, seed: int) -> None:
+def train_hand(snapshots: Snapshots, seed: int, setting: Setting) -> None:
     from ganforge.data import DATA
 
     torch.manual_seed(seed)
-    images = DATA.build({"name": "fashion_mnist"}).samples  # uint8 (60000, 1, 28, 28)
-    G, D = hand_generator(), hand_discriminator()
+    images = DATA.build(dict(setting.data)).samples  # uint8 [N, 1, side, side]
+    G, D = hand_generator(setting.side), hand_discriminator(setting.side)
     G.apply(tutorial_init)
     D.apply(tutorial_init)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -140,6 +164,7 @@ def train_hand(snapshots: Snapshots, seed: int) -> None:
 # --- the presets, through ganforge's own loop ------------------------------------------------------
 
 def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path) -> None:
+    """A preset as it ships (its own data: `quickstart` trains on the digits at 16×16)."""
     from ganforge.config import load_config
     from ganforge.sampling import sampling_generator
     from ganforge.train import loop
@@ -184,33 +209,35 @@ def scores(generator: nn.Module, seed: int, real_features, extractor) -> dict:
     return best
 
 
-def evaluate_snapshots(snapshots: Snapshots, seed: int) -> dict:
+def evaluate_snapshots(snapshots: Snapshots, seed: int, setting: Setting) -> dict:
     from ganforge.data import DATA
     from ganforge.metrics.extractors import build_extractor
     from ganforge.metrics.real_data import real_samples
 
-    test = DATA.build({"name": "fashion_mnist", "split": "test"})
-    extractor = build_extractor("fashion_classifier", test)
-    real_features = extractor.features(real_samples(test, N_SAMPLES, 0)).double().numpy()
+    reference = DATA.build(dict(setting.reference))
+    extractor = build_extractor(setting.extractor, reference)
+    real_features = extractor.features(real_samples(reference, N_SAMPLES, 0)).double().numpy()
     return {str(budget): {"steps": snapshots.steps[budget], **scores(generator, seed, real_features, extractor)}
             for budget, generator in snapshots.copies.items()}
 
 
-def run_arm(arm: str, budgets: list[float], seed: int, out: Path) -> None:
+def run_arm(arm: str, budgets: list[float], seed: int, out: Path, setting: Setting) -> None:
     """One arm in this process: train until the last budget, then score every snapshot into `out` (JSON)."""
     torch.set_num_threads(1)
     snapshots = Snapshots(budgets)
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            train_hand(snapshots, seed) if arm == "hand" else train_preset(arm, snapshots, seed, Path(workdir))
+            train_hand(snapshots, seed, setting) if arm == "hand" else train_preset(arm, snapshots, seed, Path(workdir))
         except BudgetSpent:
             pass
-    out.write_text(json.dumps({"arm": Path(arm).stem, "seed": seed, "budgets": evaluate_snapshots(snapshots, seed)}))
+    scored = evaluate_snapshots(snapshots, seed, setting)
+    out.write_text(json.dumps({"arm": Path(arm).stem, "seed": seed, "data": setting.name, "budgets": scored}))
 
 
 # --- the driver ------------------------------------------------------------------------------------
 
-def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: int, workdir: Path) -> list[dict]:
+def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: int, workdir: Path,
+            setting: Setting) -> list[dict]:
     """Every (arm, seed) in its own one-thread process, `parallel` at a time."""
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     jobs = [(arm, seed, workdir / f"{Path(arm).stem}-{seed}.json") for seed in seeds for arm in arms]
@@ -219,7 +246,7 @@ def run_all(arms: list[str], budgets: list[float], seeds: list[int], parallel: i
         while jobs and len(running) < parallel:
             arm, seed, out = jobs.pop(0)
             command = [sys.executable, __file__, "--worker", arm, "--budgets", ",".join(map(str, budgets)),
-                       "--seeds", str(seed), "--out", str(out)]
+                       "--seeds", str(seed), "--out", str(out), "--data", setting.name]
             running.append((subprocess.Popen(command, env=environment), out))
         time.sleep(2)
         for process, out in [entry for entry in running if entry[0].poll() is not None]:
@@ -258,10 +285,19 @@ def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-SECTIONS = {  # key: (which seeds, the title's words)
-    "equal-compute-screening": (TUNING_SEEDS, "candidates screened on the tuning seed"),
-    "equal-compute-tuning": (TUNING_SEEDS, "tuning seed"),
-    "equal-compute-held-out": (HELD_OUT_SEEDS, "held-out seeds (run once, presets frozen)"),
+def sections(setting: Setting, screening: bool) -> dict:
+    """Section key: (which seeds, the title's words)."""
+    if screening:
+        return {"equal-compute-screening": (setting.tuning_seeds, "candidates screened on the tuning seed")}
+    if setting.name != "fashion":
+        return {f"equal-compute-{setting.name}": (setting.held_out_seeds, "held-out seeds (no preset tuned on it)")}
+    return {"equal-compute-tuning": (setting.tuning_seeds, "tuning seed"),
+            "equal-compute-held-out": (setting.held_out_seeds, "held-out seeds (run once, presets frozen)")}
+
+
+TARGETS = {
+    "fashion": "Targets: `fashion_best` ≤ 0.5, `fashion_dcgan` ≤ 1.0 at every budget.",
+    "digits": "Target: `quickstart` ≤ 1.0 at every budget.",
 }
 
 
@@ -271,21 +307,19 @@ SCREENING_NOTE = [
 ]
 
 
-def write(results: list[dict], budgets: list[float], command: str, screening: bool = False) -> None:
+def write(results: list[dict], budgets: list[float], command: str, setting: Setting, screening: bool = False) -> None:
     """The tuning and the held-out rows of one run, each in its own section (the screening section instead, if asked)."""
-    keys = ["equal-compute-screening"] if screening else ["equal-compute-tuning", "equal-compute-held-out"]
-    for key in keys:
-        seeds, words = SECTIONS[key]
+    for key, (seeds, words) in sections(setting, screening).items():
         chosen = [r for r in results if r["seed"] in seeds]
         if not chosen:
             continue
         write_section(key, "\n".join([
-            f"## Fashion-MNIST at equal CPU time: presets against a hand-written DCGAN, {words}",
+            f"## {setting.title} at equal CPU time: presets against a hand-written DCGAN, {words}",
             "",
             f"`{command}` on {machine()}, one torch thread per arm. FD, KID, precision and recall between",
-            f"{N_SAMPLES} samples and the {N_SAMPLES} test images in `fashion_classifier` features (means over the seeds);",
-            "FD ÷ hand is the arm's FD over the hand loop's at the same budget. Targets: `fashion_best` ≤ 0.5,",
-            "`fashion_dcgan` ≤ 1.0 at every budget. The hand loop is in `benchmarks/equal_compute.py`.",
+            f"{N_SAMPLES} samples and {setting.note} (means over the seeds);",
+            f"FD ÷ hand is the arm's FD over the hand loop's at the same budget. {TARGETS[setting.name]}",
+            "The hand loop is in `benchmarks/equal_compute.py`.",
             *(SCREENING_NOTE if key == "equal-compute-screening" else []),
             "",
             *table(chosen, budgets),
@@ -300,9 +334,10 @@ def read_log(path: Path) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--arms", default=",".join(ARMS), help="hand, preset names or config files, comma-separated")
-    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)), help="CPU seconds, comma-separated")
-    parser.add_argument("--seeds", default=",".join(map(str, TUNING_SEEDS)))
+    parser.add_argument("--data", choices=sorted(SETTINGS), default="fashion", help="what the arms train on and are scored against")
+    parser.add_argument("--arms", help="hand, preset names or config files, comma-separated (default: the data's own)")
+    parser.add_argument("--budgets", help="CPU seconds, comma-separated (default: the data's own)")
+    parser.add_argument("--seeds", help="comma-separated (default: the data's tuning seeds, else its held-out seeds)")
     parser.add_argument("--parallel", type=int, default=2, help="arms trained at once (default 2: one a core)")
     parser.add_argument("--no-write", action="store_true", help="print the results, leave docs/benchmarks.md alone")
     parser.add_argument("--from-log", help="rebuild the tables from the JSON lines a driver run printed (its stdout)")
@@ -310,20 +345,22 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    budgets = [float(b) for b in args.budgets.split(",")]
-    seeds = [int(s) for s in args.seeds.split(",")]
+    setting = SETTINGS[args.data]
+    budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else list(setting.budgets)
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(setting.tuning_seeds or setting.held_out_seeds)
+    arms = args.arms.split(",") if args.arms else list(setting.arms)
     if args.worker:
-        return run_arm(args.worker, budgets, seeds[0], Path(args.out))
+        return run_arm(args.worker, budgets, seeds[0], Path(args.out), setting)
     if args.from_log:
         results = read_log(Path(args.from_log))
         budgets = sorted({float(b) for r in results for b in r["budgets"]})
     else:
         with tempfile.TemporaryDirectory() as workdir:
-            results = run_all(args.arms.split(","), budgets, seeds, args.parallel, Path(workdir))
+            results = run_all(arms, budgets, seeds, args.parallel, Path(workdir), setting)
     for row in table(results, budgets):
         print(row)
     if not args.no_write:
-        write(results, budgets, "python benchmarks/equal_compute.py " + " ".join(sys.argv[1:]), args.screening)
+        write(results, budgets, "python benchmarks/equal_compute.py " + " ".join(sys.argv[1:]), setting, args.screening)
 
 
 if __name__ == "__main__":
