@@ -21,12 +21,16 @@ checkpoints, the report and the live doctor are part of the CPU they spend.
 
 `--data digits` trains on scikit-learn's 1,797 digits at 16×16 (the quickstart's data) and scores
 against all of them in `digits_classifier` features; the arms are the hand loop and `quickstart`.
+`--data photos` is a user's RGB folder no preset was tuned on: 2,048 28×28 patches of scikit-learn's
+sample photographs (photo_patches.py), the presets pointed at it with `data.name=image_folder
+data.path=...` as the README shows, the hand loop with three channels; scored against the patches in
+the offline `random_conv` features (no classifier knows these images).
 
 Tuning and held-out material (fixed before any preset was tuned): on Fashion-MNIST settings are chosen
 on training seed 0; seeds 1 and 2 are held out and run once, after the presets are frozen (`--seeds 1,2`).
-No preset was tuned on the digits comparison: every digits seed is held out. Writes the
-"equal-compute-tuning" and "equal-compute-held-out" sections of docs/benchmarks.md (for the digits,
-"equal-compute-digits") from one run; `--from-log LOG --screening` writes the candidates' screening
+No preset was tuned on the digits or the photographs: every seed of theirs is held out. Writes the
+"equal-compute-tuning" and "equal-compute-held-out" sections of docs/benchmarks.md (for the other data,
+"equal-compute-digits" and "equal-compute-photos") from one run; `--from-log LOG --screening` writes the candidates' screening
 section from a saved run's output.
 """
 from __future__ import annotations
@@ -46,6 +50,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from photo_patches import write_patches  # noqa: E402
 from report import machine, write_section  # noqa: E402
 
 N_SAMPLES = 10_000
@@ -54,10 +59,16 @@ N_SAMPLES = 10_000
 class Setting:
     """What one comparison trains on and scores with: the data, the judge, the default arms, budgets and seeds."""
 
-    def __init__(self, name, title, data, reference, extractor, side, arms, budgets, tuning_seeds, held_out_seeds, note):
+    def __init__(self, name, title, data, reference, extractor, side, arms, budgets, tuning_seeds, held_out_seeds, note,
+                 channels=1, preset_overrides=()):
         self.name, self.title, self.data, self.reference, self.extractor = name, title, data, reference, extractor
         self.side, self.arms, self.budgets, self.note = side, arms, budgets, note
         self.tuning_seeds, self.held_out_seeds = tuning_seeds, held_out_seeds
+        self.channels, self.preset_overrides = channels, preset_overrides
+
+
+PHOTOS = Path(tempfile.gettempdir()) / "ganforge-equal-compute" / "photo_patches_28"
+PHOTO_COUNT, PHOTO_SIDE, PHOTO_SEED, PHOTO_SHRINK = 2048, 28, 2024, 3
 
 
 SETTINGS = {
@@ -69,7 +80,18 @@ SETTINGS = {
         "digits", "The digits at 16×16", {"name": "digits", "image_size": 16}, {"name": "digits", "image_size": 16},
         "digits_classifier", 16, ("hand", "quickstart"), (60, 120, 240), (), (0, 1, 2),
         "all 1797 digits (the training images: the data set has no other) in `digits_classifier` features"),
+    "photos": Setting(
+        "photos", "A folder of RGB photo patches", {"name": "image_folder", "path": str(PHOTOS)},
+        {"name": "image_folder", "path": str(PHOTOS)}, "random_conv", PHOTO_SIDE, ("hand", "quickstart", "fashion_best"),
+        (60, 120, 240), (), (0, 1, 2), f"all {PHOTO_COUNT} patches (the training images) in `random_conv` features",
+        channels=3, preset_overrides=("data.name=image_folder", f"data.path={PHOTOS}")),
 }
+
+
+def prepare(setting: Setting) -> None:
+    """Write the data files a setting reads that do not ship with anything."""
+    if setting.name == "photos":
+        write_patches(PHOTOS, PHOTO_COUNT, PHOTO_SIDE, PHOTO_SEED, PHOTO_SHRINK)
 
 
 class BudgetSpent(Exception):
@@ -97,18 +119,18 @@ class Snapshots:
 
 # --- the hand-written DCGAN ---------------------------------------------------------------------
 
-def hand_generator(side: int = 28, z_dim: int = 100) -> nn.Module:
+def hand_generator(side: int = 28, channels: int = 1, z_dim: int = 100) -> nn.Module:
     start = side // 4  # 7 for 28×28, 4 for 16×16
     return nn.Sequential(
         nn.ConvTranspose2d(z_dim, 256, start, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),  # 7×7
         nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),  # 14×14
         nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),  # 28×28
-        nn.Conv2d(64, 1, 3, 1, 1, bias=False), nn.Tanh())
+        nn.Conv2d(64, channels, 3, 1, 1, bias=False), nn.Tanh())
 
 
-def hand_discriminator(side: int = 28) -> nn.Module:
+def hand_discriminator(side: int = 28, channels: int = 1) -> nn.Module:
     return nn.Sequential(
-        nn.Conv2d(1, 64, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, True),  # 28×28
+        nn.Conv2d(channels, 64, 3, 1, 1, bias=False), nn.LeakyReLU(0.2, True),  # 28×28
         nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),  # 14×14
         nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2, True),  # 7×7
         nn.Conv2d(256, 1, side // 4, 1, 0, bias=False), nn.Flatten())
@@ -123,7 +145,7 @@ def tutorial_init(module: nn.Module) -> None:
 
 
 class HandGenerator(nn.Module):
-    """The hand loop's G behind the interface the evaluation uses: z [N, 100] → images [N, 1, side, side]."""
+    """The hand loop's G behind the interface the evaluation uses: z [N, 100] → images [N, C, side, side]."""
 
     def __init__(self, net: nn.Module):
         super().__init__()
@@ -137,8 +159,8 @@ def train_hand(snapshots: Snapshots, seed: int, setting: Setting) -> None:
     from ganforge.data import DATA
 
     torch.manual_seed(seed)
-    images = DATA.build(dict(setting.data)).samples  # uint8 [N, 1, side, side]
-    G, D = hand_generator(setting.side), hand_discriminator(setting.side)
+    images = DATA.build(dict(setting.data)).samples  # uint8 [N, C, side, side]
+    G, D = hand_generator(setting.side, setting.channels), hand_discriminator(setting.side, setting.channels)
     G.apply(tutorial_init)
     D.apply(tutorial_init)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -163,8 +185,8 @@ def train_hand(snapshots: Snapshots, seed: int, setting: Setting) -> None:
 
 # --- the presets, through ganforge's own loop ------------------------------------------------------
 
-def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path) -> None:
-    """A preset as it ships (its own data: `quickstart` trains on the digits at 16×16)."""
+def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path, overrides=()) -> None:
+    """A preset as it ships (its own data: `quickstart` trains on the digits at 16×16), or pointed at other data."""
     from ganforge.config import load_config
     from ganforge.sampling import sampling_generator
     from ganforge.train import loop
@@ -175,7 +197,7 @@ def train_preset(name: str, snapshots: Snapshots, seed: int, workdir: Path) -> N
         generator_step(state, real, labels)
         snapshots.tick(sampling_generator(state), state.step + 1)
 
-    config = load_config(name, [f"train.seed={seed}", "train.steps=100000000"])  # a preset name or a config file
+    config = load_config(name, [*overrides, f"train.seed={seed}", "train.steps=100000000"])  # a preset or a config file
     loop.generator_step = step_then_tick  # the loop's own G step, then a look at the CPU clock
     loop.train(config, RunDir.create(path=workdir / Path(name).stem), quiet=True)
 
@@ -227,7 +249,10 @@ def run_arm(arm: str, budgets: list[float], seed: int, out: Path, setting: Setti
     snapshots = Snapshots(budgets)
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            train_hand(snapshots, seed, setting) if arm == "hand" else train_preset(arm, snapshots, seed, Path(workdir))
+            if arm == "hand":
+                train_hand(snapshots, seed, setting)
+            else:
+                train_preset(arm, snapshots, seed, Path(workdir), setting.preset_overrides)
         except BudgetSpent:
             pass
     scored = evaluate_snapshots(snapshots, seed, setting)
@@ -298,6 +323,7 @@ def sections(setting: Setting, screening: bool) -> dict:
 TARGETS = {
     "fashion": "Targets: `fashion_best` ≤ 0.5, `fashion_dcgan` ≤ 1.0 at every budget.",
     "digits": "Target: `quickstart` ≤ 1.0 at every budget.",
+    "photos": "Targets: `fashion_best` ≤ 0.5 and `quickstart` ≤ 1.0 at every budget.",
 }
 
 
@@ -349,6 +375,7 @@ def main() -> None:
     budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else list(setting.budgets)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(setting.tuning_seeds or setting.held_out_seeds)
     arms = args.arms.split(",") if args.arms else list(setting.arms)
+    prepare(setting)
     if args.worker:
         return run_arm(args.worker, budgets, seeds[0], Path(args.out), setting)
     if args.from_log:
