@@ -111,6 +111,7 @@ def _list_index(node: list, key: str, where: str) -> int:
 def validate(raw: dict[str, Any]) -> Config:
     """Check the schema and every component against its registry; fill in all defaults."""
     _check_integers(raw, "")
+    _check_colon_keys(raw, "")
     try:
         config = Config.model_validate(raw)
     except pydantic.ValidationError as error:
@@ -127,6 +128,19 @@ def _check_integers(node, where: str) -> None:
     children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, child in children:
         _check_integers(child, f"{where}.{key}" if where else str(key))
+
+
+def _check_colon_keys(node, where: str) -> None:
+    """`{name:r1}` is YAML for a key "name:r1" without a value (a mapping's colon needs a space after it): say so,
+    rather than report `name` missing."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        place = f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and ":" in key and child is None:
+            name, _, value = key.partition(":")
+            raise ConfigError(where or key, f"{key!r} reads as one key with no value; YAML needs a space after the "
+                                            f"colon: {name}: {value}")
+        _check_colon_keys(child, place)
 
 
 def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
@@ -199,7 +213,31 @@ def _refuse_repeated_plugins(specs: list[dict], plugins) -> None:
         first_place.setdefault(name, i)
 
 
+UNION_BRANCH_TAGS = ("int", "float", "str", "bool", "none", "constrained-int", "constrained-float", "constrained-str")
+
+
+def _is_union_branch(part) -> bool:
+    """A location part pydantic adds for one member of a union (`literal['auto']`, `int`), not a field name."""
+    return isinstance(part, str) and (part in UNION_BRANCH_TAGS or "[" in part or part.startswith("function-"))
+
+
+def _union_error(errors: list[dict]) -> ConfigError | None:
+    """A value no member of a union field accepts: one line naming the field and what each member would take
+    (`train.threads: expected 'auto' or greater than or equal to 1 (got 0)`)."""
+    first = errors[0]
+    if not first["loc"] or not _is_union_branch(first["loc"][-1]):
+        return None
+    field_loc = first["loc"][:-1]
+    members = [e["msg"].removeprefix("Input should be ") for e in errors
+               if e["loc"][:-1] == field_loc and _is_union_branch(e["loc"][-1])]
+    field = ".".join(str(part) for part in field_loc)
+    return ConfigError(field, f"expected {' or '.join(dict.fromkeys(members))} (got {short_repr(first.get('input'))})")
+
+
 def _config_error(error: pydantic.ValidationError) -> ConfigError:
+    union = _union_error(error.errors())
+    if union is not None:
+        return union
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"])
     if first["type"] == "extra_forbidden":

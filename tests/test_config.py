@@ -72,3 +72,27 @@ def test_presets_are_valid():
     assert {"quickstart", "ring", "grid", "fashion_dcgan", "mlp_fashion"} <= set(names)
     for name in names:
         assert load_config(name).name == name
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.threads=0", "train.threads: expected 'auto' or greater than or equal to 1 (got 0)"),
+    ("train.threads=many", "train.threads: expected 'auto' or a valid integer"),
+])
+def test_a_value_no_member_of_a_union_takes_is_one_line_naming_the_field(override, message):
+    """pydantic reports one error per union member, located at tags such as `literal['auto']`; the user sees the field."""
+    with pytest.raises(ConfigError) as caught:
+        load_config("ring", [override])
+    assert str(caught.value).startswith(message)
+    assert "literal[" not in str(caught.value)
+
+
+@pytest.mark.parametrize("override, field, fix", [
+    ("plugins=[{name:r1}]", "plugins.0", "name: r1"),
+    ("loss={name:hinge}", "loss", "name: hinge"),
+])
+def test_a_mapping_colon_without_its_space_is_named_with_the_fix(override, field, fix):
+    """`{name:r1}` is YAML for the key "name:r1" with no value, not for name = r1."""
+    with pytest.raises(ConfigError) as caught:
+        load_config("ring", [override])
+    text = str(caught.value)
+    assert text.startswith(f"{field}: ") and text.endswith(fix)
