@@ -41,6 +41,8 @@ from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
+from .kept_best import keep_best, settle
+from .step_budget import StepBudget, step_budget
 
 
 
@@ -48,9 +50,14 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
     attempts, tried = previous_attempts(run)
     gave_up = False
     while True:
-        state = train(config, run, resume=resume, quiet=quiet, auto_remedy=config.doctor.auto and not gave_up)
+        remedies_on = config.doctor.auto and not gave_up
+        state = train(config, run, resume=resume, quiet=quiet, auto_remedy=remedies_on,
+                      keep_best=remedies_on and attempts == 0)
         finding = state.remedy.finding
-        if finding is None or interrupt.received():  # a signal stopped it: the user's call, not a finding's
+        if interrupt.received():  # a signal stopped it: the user's call, not a finding's
+            return state
+        if finding is None:
+            settle_if_remedied(run, state, quiet)
             return state
         resume = True
         finding = treated_as(finding, state.remedy.cause, tried)
@@ -59,12 +66,30 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
             record(run, give_up_record(state.step, finding, attempts), quiet)
             gave_up = True  # no more remedies: train on to the end with this config
             continue
+        to_step = rollback_step(run, config, finding, advice)
+        budget = step_budget(config.train.steps, config.doctor.max_extra_steps, applied_remedies(run))
+        given_back = budget.given_back(state.step - to_step)
+        if given_back is None:
+            record(run, budget_record(state.step, finding, budget, state.step - to_step), quiet)
+            gave_up = True
+            continue
+        if attempts == 0:
+            record(run, keep_best(run, config, to_step), quiet)  # before anything changes: kept aside, never deleted
         attempts += 1
-        given_back = state.step - rollback_step(run, config, finding, advice)
         config, previous = with_steps_given_back(apply_advice(config, advice), given_back), config
-        to_step = roll_back(run, previous, config, finding, advice, attempts)
-        record(run, action_record(to_step, finding, advice, attempts, given_back, config.train.steps), quiet)
+        roll_back(run, previous, config, finding, advice, attempts)
+        facts = {"given_back": given_back, "thrown_away": state.step - to_step, "planned": budget.planned}
+        record(run, action_record(to_step, finding, advice, attempts, facts, config.train.steps), quiet)
         tried.update(advice.keys)
+
+
+def settle_if_remedied(run: RunDir, state, quiet: bool) -> None:
+    """A run remedies changed, once trained to its end: keep its checkpoint, or restore the unremedied best (kept_best.py)."""
+    if state.step < state.config.train.steps:
+        return
+    settled = settle(run, state, remedy_lines(run))
+    if settled is not None:
+        record(run, settled, quiet)
 
 
 def treated_as(error: Finding, cause: Finding | None, tried: set[str]) -> Finding:
@@ -150,12 +175,15 @@ def previous_attempts(run: RunDir) -> tuple[int, set[str]]:
     return attempts, tried
 
 
-def action_record(to_step: int, finding: Finding, advice: Advice, attempt: int, given_back: int, steps: int) -> dict:
+def action_record(to_step: int, finding: Finding, advice: Advice, attempt: int, facts: dict, steps: int) -> dict:
+    """The line of one remedy; `facts`: steps given back and thrown away, and the run's planned steps."""
+    given_back = facts["given_back"]
     return {"step": to_step, "rule": "auto_remedy", "severity": "info",
             "message": f"attempt {attempt}: {finding.rule} at step {finding.step}; rolled back to step {to_step}, "
                        f"applied {advice.change()} and gave back {given_back} steps (train.steps={steps})",
             "evidence": {"detected_at": finding.step, "rolled_back_to": to_step, "attempt": attempt,
-                         "steps_given_back": given_back, "train_steps": steps},
+                         "steps_given_back": given_back, "steps_thrown_away": facts["thrown_away"],
+                         "planned_steps": facts["planned"], "train_steps": steps},
             "advice": [], "action": {"advice": advice.to_json(), "finding": finding.to_json()}}
 
 
@@ -164,6 +192,26 @@ def give_up_record(step: int, finding: Finding, attempts: int) -> dict:
             "message": f"giving up after {attempts} remedies: {finding.rule} persists; training continues unchanged",
             "evidence": {"detected_at": finding.step, "attempts": attempts}, "advice": [],
             "action": {"gave_up": True, "finding": finding.to_json()}}
+
+
+def budget_record(step: int, finding: Finding, budget: StepBudget, thrown: int) -> dict:
+    return {"step": step, "rule": "auto_remedy", "severity": "warn",
+            "message": f"stopping remedies: {finding.rule} persists, and remedying it would throw away {thrown} steps "
+                       f"when {budget.extra - budget.spent} of the {budget.extra} extra steps allowed are left "
+                       f"(doctor.max_extra_steps); training continues unchanged",
+            "evidence": {"detected_at": finding.step, "planned_steps": budget.planned, "extra_steps": budget.extra,
+                         "extra_steps_spent": budget.spent, "steps_to_throw_away": thrown},
+            "advice": [], "action": {"gave_up": True, "budget_reached": True, "finding": finding.to_json()}}
+
+
+def remedy_lines(run: RunDir) -> list[dict]:
+    """doctor.jsonl's auto-remedy lines that record an action, in order."""
+    return [r for r in _records(run) if r.get("rule") == "auto_remedy" and isinstance(r.get("action"), dict)]
+
+
+def applied_remedies(run: RunDir) -> list[dict]:
+    """The lines of the remedies applied so far, in order."""
+    return [r for r in remedy_lines(run) if "advice" in r["action"]]
 
 
 def record(run: RunDir, line: dict, quiet: bool) -> None:
