@@ -1,11 +1,13 @@
 """Auto-remedy never leaves a run worse than it found it: a step budget, and the unremedied best kept and restored."""
 import json
+from pathlib import Path
 
 import torch
 
 from ganforge.config import load_config, validate
 from ganforge.doctor import remedy, run_metric
 from ganforge.doctor.finding import Advice, Finding
+from ganforge.doctor.kept_best import settle
 from ganforge.doctor.step_budget import StepBudget, extra_steps, step_budget
 from ganforge.train.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, load_checkpoint, read_checkpoint
 from ganforge.train.run_dir import RunDir
@@ -85,8 +87,23 @@ def test_remedies_stop_at_the_step_budget(tmp_path, monkeypatch):
     assert load_config(run.config).train.steps == 35 and not (run.checkpoints / "abandoned-2").exists()
 
 
+def files_under(path):
+    return {p.relative_to(path): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 def test_a_remedied_run_that_ends_worse_gets_the_kept_checkpoint_back(tmp_path, monkeypatch):
+    before = {}
+
+    def snapshot_then_settle(run, state, records):
+        before.update(files_under(run.path))
+        return settle(run, state, records)
+
+    monkeypatch.setattr(remedy, "settle", snapshot_then_settle)
     run, state = remedied_run(tmp_path, monkeypatch, remedied_score=5.0)
+    after = files_under(run.path)
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert changed == {Path("config.yaml"), Path("doctor.jsonl")}  # every other file as it was, none gone
+    assert after[Path("doctor.jsonl")].startswith(before[Path("doctor.jsonl")])  # a line appended
     assert state.step == 40  # 30 planned, 10 given back
     kept = read_checkpoint(run.checkpoints / "unremedied-best" / "step-00000010.pt")
     assert kept["opt_d"]["param_groups"][0]["lr"] == 2e-4  # the copy from before the rollback's conversion
@@ -168,3 +185,21 @@ def test_scores_lower_is_better_and_a_checkpoint_takes_the_newest_measurement_wi
     assert run_metric.score_at(measured, 250, 100) == 2.0  # the newest before, 50 steps earlier
     assert run_metric.score_at(measured, 301, 100) is None  # 101 steps: too old to stand for it
     assert run_metric.score_at(measured, 99, 100) is None
+
+
+def test_with_periodic_evaluation_the_runs_metric_is_the_evaluations(tmp_path, monkeypatch):
+    monkeypatch.setattr("ganforge.train.loop.attach_doctor", scripted_doctor(20, lambda s: 1.0, lambda s: 1.0))
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    cfg = validate({**config(max_attempts=1).to_dict(), "eval": {"every": 10, "metrics": ["modes"], "n": 300}})
+    remedy.train_with_remedies(cfg, run, quiet=True)
+    lines = [line for line in doctor_lines(run) if line["rule"] == "auto_remedy"]
+    kept, last = lines[0]["action"]["kept"], lines[-1]
+
+    def score(log, step):
+        record = next(r for r in map(json.loads, (run.path / log).read_text().splitlines()) if r["step"] == step)
+        return run_metric.eval_score(record["metrics"], "modes")
+
+    assert kept["metric"] == "modes" and kept["step"] in (10, 20)  # the checkpoints an evaluation scored
+    assert kept["score"] == min(score("eval.abandoned-1.jsonl", 10), score("eval.abandoned-1.jsonl", 20))
+    assert last["evidence"]["final_step"] == 40 and last["evidence"]["final_score"] == score("eval.jsonl", 40)
+    assert ("restored" in last["action"]) == (last["evidence"]["final_score"] > kept["score"])
