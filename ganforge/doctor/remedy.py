@@ -1,4 +1,5 @@
-"""Auto-remedy (`doctor: {auto: true}`): on an error finding, roll back, apply the top untried advice, continue.
+"""Auto-remedy (`doctor: {auto: true}`): on an error finding, roll back, apply the top untried advice, continue;
+at the end, never a run worse than the one it found.
 
     from ganforge.doctor.remedy import train_with_remedies
     train_with_remedies(config, run)     # what `ganforge train` and `ganforge resume` call
@@ -10,19 +11,32 @@ before its G drifts off the data), while that one has advice left; then it
 1. picks the newest checkpoint from before the trouble began (the finding's step less the
    doctor's window of flushes), or the start of training when the advice changes the nets
    (`hot: false`: spectral norm, packing, new layers) and so cannot reuse their weights;
-2. moves everything newer aside, never deleting it: checkpoints to `checkpoints/abandoned-<k>/`,
-   sample grids to `samples/abandoned-<k>/`, and a copy of stats.jsonl and eval.jsonl as
-   `<name>.abandoned-<k>.jsonl` before they are cut back to the rollback step;
-3. applies the first advice item not tried before (a dotted override, or a plugin appended to
+2. checks the step budget (step_budget.py): the steps trained in all, thrown-away ones included,
+   stay within `train.steps` × (1 + `doctor.max_extra_steps`) as planned before the first remedy
+   (1.0 by default: at most twice the planned steps). A remedy that would throw away more steps
+   than the budget has left is not applied: that is recorded like giving up (below);
+3. before the first remedy only, keeps the unremedied run's best checkpoint by the run's metric
+   (run_metric.py: the periodic evaluation's fid, kid, ... when the run has one, else the doctor's
+   sample probe) with its config in `checkpoints/unremedied-best/` (kept_best.py); until then
+   checkpoint rotation spares that checkpoint (loop.py);
+4. moves everything newer than the rollback step aside, never deleting it: checkpoints to
+   `checkpoints/abandoned-<k>/`, sample grids to `samples/abandoned-<k>/`, and a copy of
+   stats.jsonl and eval.jsonl as `<name>.abandoned-<k>.jsonl` before they are cut back to it;
+5. applies the first advice item not tried before (a dotted override, or a plugin appended to
    `plugins:`), writes the new config.yaml, and re-saves the rollback checkpoint for it
    (ganforge/train/reconfigure.py: optimiser settings from the new config, new plugins fresh);
-4. gives back the steps it set aside: `train.steps` grows by (the step training stopped at − the
-   rollback step), so the remedied run still gets as many steps as were asked for on top of
-   those thrown away (a rollback from step 620 to 400 on a 1,500-step run → 1,720 steps);
-5. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it,
-   with the steps given back and the new `train.steps`;
-6. resumes. After `doctor.max_attempts` remedies, or when no advice is left, it records that it
-   gives up and training runs to the end with the last config.
+6. gives back the steps it set aside, as far as the budget allows: `train.steps` grows by (the
+   step training stopped at − the rollback step), or by what is left of the budget once those
+   thrown-away steps are counted, whichever is fewer (a rollback from step 620 to 400 on a
+   1,500-step run → 1,720 steps);
+7. records the action in doctor.jsonl, stamped with the rollback step so a resume keeps it,
+   with the steps thrown away and given back, the planned steps and the new `train.steps`;
+8. resumes. After `doctor.max_attempts` remedies, when no advice is left, or when the budget
+   stops it, it records that it gives up and training runs to the end with the last config.
+Once a remedied run has trained to its end, its final score by the same metric is compared with
+the kept one: if it is worse, the kept checkpoint is restored as the newest checkpoint (at the
+step after the last one) with the config that trained it, and doctor.jsonl says what was restored
+and why (kept_best.py); otherwise the run keeps its own, and doctor.jsonl says so too.
 """
 from __future__ import annotations
 
