@@ -59,7 +59,6 @@ from .kept_best import keep_best, settle
 from .step_budget import StepBudget, step_budget
 
 
-
 def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet: bool = False):
     attempts, tried = previous_attempts(run)
     gave_up = False
@@ -75,26 +74,37 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
             return state
         resume = True
         finding = treated_as(finding, state.remedy.cause, tried)
-        advice = next_advice(finding, tried)
-        if advice is None or attempts >= config.doctor.max_attempts:
-            record(run, give_up_record(state.step, finding, attempts), quiet)
+        remedied = remedy_once(run, config, state.step, finding, (attempts, tried), quiet)
+        if remedied is None:
             gave_up = True  # no more remedies: train on to the end with this config
             continue
-        to_step = rollback_step(run, config, finding, advice)
-        budget = step_budget(config.train.steps, config.doctor.max_extra_steps, applied_remedies(run))
-        given_back = budget.given_back(state.step - to_step)
-        if given_back is None:
-            record(run, budget_record(state.step, finding, budget, state.step - to_step), quiet)
-            gave_up = True
-            continue
-        if attempts == 0:
-            record(run, keep_best(run, config, to_step), quiet)  # before anything changes: kept aside, never deleted
+        config, advice = remedied
         attempts += 1
-        config, previous = with_steps_given_back(apply_advice(config, advice), given_back), config
-        roll_back(run, previous, config, finding, advice, attempts)
-        facts = {"given_back": given_back, "thrown_away": state.step - to_step, "planned": budget.planned}
-        record(run, action_record(to_step, finding, advice, attempts, facts, config.train.steps), quiet)
         tried.update(advice.keys)
+
+
+def remedy_once(run: RunDir, config: Config, stopped: int, finding: Finding, so_far: tuple[int, set[str]],
+                quiet: bool) -> tuple[Config, Advice] | None:
+    """Apply the next remedy to a run stopped at step `stopped` and return (the new config, the advice applied); or
+    record why no remedy is applied (attempts or advice used up, step budget reached) and return None."""
+    attempts, tried = so_far
+    advice = next_advice(finding, tried)
+    if advice is None or attempts >= config.doctor.max_attempts:
+        record(run, give_up_record(stopped, finding, attempts), quiet)
+        return None
+    to_step = rollback_step(run, config, finding, advice)
+    budget = step_budget(config.train.steps, config.doctor.max_extra_steps, applied_remedies(run))
+    given_back = budget.given_back(stopped - to_step)
+    if given_back is None:
+        record(run, budget_record(stopped, finding, budget, stopped - to_step), quiet)
+        return None
+    if attempts == 0:
+        record(run, keep_best(run, config, to_step), quiet)  # before anything changes: kept aside, never deleted
+    new = with_steps_given_back(apply_advice(config, advice), given_back)
+    roll_back(run, config, new, finding, advice, attempts + 1)
+    facts = {"given_back": given_back, "thrown_away": stopped - to_step, "planned": budget.planned}
+    record(run, action_record(to_step, finding, advice, attempts + 1, facts, new.train.steps), quiet)
+    return new, advice
 
 
 def settle_if_remedied(run: RunDir, state, quiet: bool) -> None:
