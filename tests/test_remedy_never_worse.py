@@ -203,3 +203,30 @@ def test_with_periodic_evaluation_the_runs_metric_is_the_evaluations(tmp_path, m
     assert kept["score"] == min(score("eval.abandoned-1.jsonl", 10), score("eval.abandoned-1.jsonl", 20))
     assert last["evidence"]["final_step"] == 40 and last["evidence"]["final_score"] == score("eval.jsonl", 40)
     assert ("restored" in last["action"]) == (last["evidence"]["final_score"] > kept["score"])
+
+
+def test_a_remedied_run_the_nan_guard_stops_gets_the_kept_checkpoint_back_and_still_fails(tmp_path, monkeypatch):
+    import pytest
+
+    from ganforge.train.guard import DivergenceError
+
+    attach = scripted_doctor(20, lambda step: 1 + abs(step - 10) / 10, lambda step: 1.0)
+
+    def diverging(state, run, bus):
+        attach(state, run, bus)
+
+        def listener(step, means):
+            if state.config.optim.d.lr != 2e-4 and step >= 30:
+                raise DivergenceError("training diverged: non-finite loss/d at step 30")
+        bus.listeners.append(listener)
+
+    monkeypatch.setattr("ganforge.train.loop.attach_doctor", diverging)
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    with pytest.raises(DivergenceError):
+        remedy.train_with_remedies(config(max_attempts=1), run, quiet=True)
+    newest = latest_checkpoint(run.checkpoints)  # the remedied run's newest was step 25: the kept one follows it
+    assert checkpoint_step(newest) == 26 and read_checkpoint(newest)["opt_d"]["param_groups"][0]["lr"] == 2e-4
+    assert load_config(run.config).train.steps == 26 and load_config(run.config).optim.d.lr == 2e-4
+    last = doctor_lines(run)[-1]
+    assert "restored" in last["action"] and last["evidence"]["kept_step"] == 10 and last["evidence"]["restored_as"] == 26
+    assert last["evidence"]["error"] == "training diverged: non-finite loss/d at step 30"

@@ -3,6 +3,7 @@ the first remedy, and restored when the remedies end worse.
 
     line = keep_best(run, config, stamp)     # remedy.py, before the first remedy changes anything
     line = settle(run, state, records)       # remedy.py, once a remedied run has trained to its end
+    line = settle_after_error(run, records, error)   # remedy.py, when training a remedied run raised DivergenceError
 
 Both return the doctor.jsonl line to record. Scores come from the run's metric (run_metric.py).
 
@@ -16,7 +17,9 @@ probe of the samples). If it is worse than the kept score, the kept checkpoint b
 its states are written as `step-<final step + 1>.pt` (only its step changes), config.yaml
 becomes the config that trained it with `train.steps` at that step (the remedied config is kept in
 config-history/ first), so `ganforge sample`, `evaluate` and `resume` take it up. A tie keeps the
-remedied run's own checkpoint. Nothing already written is deleted; stats.jsonl and eval.jsonl keep
+remedied run's own checkpoint. A remedied run that training stops with an error (the NaN guard
+gave up: DivergenceError) ended worse than any finite score: the kept checkpoint is restored after
+its newest checkpoint, and the error still ends training. Nothing already written is deleted; stats.jsonl and eval.jsonl keep
 the remedied run's history, and the line in doctor.jsonl says what was restored and why.
 """
 from __future__ import annotations
@@ -26,7 +29,7 @@ import math
 from ..config import load_config, save_config
 from ..metrics.evaluate import append_record, evaluate_state
 from ..safe_files import copy_atomic
-from ..train.checkpoint import atomic_save, checkpoint_path, read_checkpoint
+from ..train.checkpoint import atomic_save, checkpoint_path, checkpoint_step, list_checkpoints, read_checkpoint
 from ..train.config_history import keep_previous
 from .run_metric import PROBE, best_checkpoint, choose_metric, eval_log, eval_score, measurements, probe_score
 from .sample_stats import SampleProbe, heldout_source_for
@@ -56,7 +59,7 @@ def settle(run, state, records: list[dict]) -> dict | None:
     """After a remedied run's last step: restore the kept checkpoint if the run ended worse; the line saying what
     was done (None when nothing was kept, or this run was settled before)."""
     kept = kept_entry(records)
-    if kept is None or any("restored" in r["action"] or "compared" in r["action"] for r in records):
+    if kept is None or settled(records):
         return None
     final = final_score(run, state, kept["metric"])
     compared = {**kept_facts(kept), "final_step": state.step, "final_score": logged(final)}
@@ -70,6 +73,26 @@ def settle(run, state, records: list[dict]) -> dict | None:
                 f"run's best ({kept['score']:.4g} at step {kept['step']}): restored that checkpoint as "
                 f"{checkpoint_path(run.checkpoints, restored).name} with the config that trained it",
                 {"restored": {**compared, "as_step": restored}}, {**compared, "restored_as": restored})
+
+
+def settle_after_error(run, records: list[dict], error: Exception) -> dict | None:
+    """A remedied run that training stopped with an error (the NaN guard gave up) ended worse than any finite
+    score: restore the kept checkpoint after the newest one; the line saying so (None when nothing was kept)."""
+    kept = kept_entry(records)
+    if kept is None or settled(records):
+        return None
+    newest = max([checkpoint_step(path) for path in list_checkpoints(run.checkpoints)] + [kept["step"]])
+    restored = restore(run, kept, newest + 1)
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    facts = {**kept_facts(kept), "error": reason}
+    return line(restored, "warn", f"the remedied run stopped with an error ({reason}); restored the unremedied "
+                f"run's best ({kept['metric']} {kept['score']:.4g} at step {kept['step']}) as "
+                f"{checkpoint_path(run.checkpoints, restored).name} with the config that trained it",
+                {"restored": {**facts, "as_step": restored}}, {**facts, "restored_as": restored})
+
+
+def settled(records: list[dict]) -> bool:
+    return any("restored" in r["action"] or "compared" in r["action"] for r in records)
 
 
 def restore(run, kept: dict, step: int) -> int:

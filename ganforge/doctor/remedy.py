@@ -36,7 +36,9 @@ before its G drifts off the data), while that one has advice left; then it
 Once a remedied run has trained to its end, its final score by the same metric is compared with
 the kept one: if it is worse, the kept checkpoint is restored as the newest checkpoint (at the
 step after the last one) with the config that trained it, and doctor.jsonl says what was restored
-and why (kept_best.py); otherwise the run keeps its own, and doctor.jsonl says so too.
+and why (kept_best.py); otherwise the run keeps its own, and doctor.jsonl says so too. A remedied
+run that the NaN guard stops (DivergenceError) gets the kept checkpoint back the same way before
+the error ends training.
 """
 from __future__ import annotations
 
@@ -50,12 +52,13 @@ from ..safe_files import copy_atomic
 from ..train import interrupt
 from ..train.checkpoint import checkpoint_path, list_checkpoints
 from ..train.config_history import keep_previous
+from ..train.guard import DivergenceError
 from ..train.loop import train
 from ..train.reconfigure import convert_checkpoint
 from ..train.run_dir import RunDir
 from ..train.stats import JsonlWriter
 from .finding import Advice, Finding
-from .kept_best import keep_best, settle
+from .kept_best import keep_best, settle, settle_after_error
 from .step_budget import StepBudget, step_budget
 
 
@@ -64,8 +67,7 @@ def train_with_remedies(config: Config, run: RunDir, resume: bool = False, quiet
     gave_up = False
     while True:
         remedies_on = config.doctor.auto and not gave_up
-        state = train(config, run, resume=resume, quiet=quiet, auto_remedy=remedies_on,
-                      keep_best=remedies_on and attempts == 0)
+        state = train_or_restore(config, run, resume, quiet, remedies_on, keep_best=remedies_on and attempts == 0)
         finding = state.remedy.finding
         if interrupt.received():  # a signal stopped it: the user's call, not a finding's
             return state
@@ -105,6 +107,18 @@ def remedy_once(run: RunDir, config: Config, stopped: int, finding: Finding, so_
     facts = {"given_back": given_back, "thrown_away": stopped - to_step, "planned": budget.planned}
     record(run, action_record(to_step, finding, advice, attempts + 1, facts, new.train.steps), quiet)
     return new, advice
+
+
+def train_or_restore(config: Config, run: RunDir, resume: bool, quiet: bool, remedies_on: bool, keep_best: bool):
+    """`train`; if it stops with a DivergenceError after a remedy, the kept unremedied best is restored before the
+    error goes on (kept_best.py)."""
+    try:
+        return train(config, run, resume=resume, quiet=quiet, auto_remedy=remedies_on, keep_best=keep_best)
+    except DivergenceError as error:
+        settled = settle_after_error(run, remedy_lines(run), error)
+        if settled is not None:
+            record(run, settled, quiet)
+        raise
 
 
 def settle_if_remedied(run: RunDir, state, quiet: bool) -> None:
