@@ -230,3 +230,16 @@ def test_a_remedied_run_the_nan_guard_stops_gets_the_kept_checkpoint_back_and_st
     last = doctor_lines(run)[-1]
     assert "restored" in last["action"] and last["evidence"]["kept_step"] == 10 and last["evidence"]["restored_as"] == 26
     assert last["evidence"]["error"] == "training diverged: non-finite loss/d at step 30"
+
+
+def test_only_checkpoints_the_current_config_trained_are_candidates(tmp_path, monkeypatch):
+    from ganforge.train.config_history import keep_previous
+    from ganforge.train.loop import train
+
+    monkeypatch.setattr("ganforge.train.loop.attach_doctor",
+                        scripted_doctor(None, lambda step: 1 + abs(step - 5) / 10, lambda step: 1.0))
+    run = RunDir.create(tmp_path, path=tmp_path / "run")
+    train(config(), run, quiet=True)
+    assert run_metric.best_checkpoint(run, config(), "probe")[0] == 5
+    keep_previous(run.path, run.config, 15)  # as `ganforge resume RUN optim...` at step 15 does
+    assert run_metric.best_checkpoint(run, config(), "probe")[0] == 15  # 5 and 10 were trained by another config

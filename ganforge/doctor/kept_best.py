@@ -96,7 +96,9 @@ def settled(records: list[dict]) -> bool:
 
 
 def restore(run, kept: dict, step: int) -> int:
-    """The kept checkpoint's states as the newest checkpoint, at `step`, and its config as config.yaml."""
+    """The kept checkpoint's states as the newest checkpoint, at `step` (or after any newer one, never over a file),
+    and its config as config.yaml; returns the step it was written at."""
+    step = max([step] + [checkpoint_step(path) + 1 for path in list_checkpoints(run.checkpoints)])
     checkpoint = read_checkpoint(run.path / kept["checkpoint"])
     checkpoint["step"] = step
     checkpoint.pop("stats_window", None)  # stats of a stretch this run's stats.jsonl does not hold
@@ -109,9 +111,9 @@ def restore(run, kept: dict, step: int) -> int:
 
 def final_score(run, state, metric: str) -> float | None:
     """The score logged at the run's last step, else measured now by the same protocol."""
-    logged = measurements(run, metric).get(state.step)
-    if logged is not None:
-        return logged
+    at_end = measurements(run, metric).get(state.step)
+    if at_end is not None:
+        return at_end
     if metric == PROBE:
         return probe_score(SampleProbe(state, heldout_source_for(state.config))(state))
     result = evaluate_state(state)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..jsonl import read_records
 from ..train.checkpoint import checkpoint_step, list_checkpoints
+from ..train.config_history import current_since
 
 PROBE = "probe"
 EVAL_METRICS = ("fid", "kid", "swd", "kl", "ndb_js", "is", "modes")  # the order a run's metric is chosen in
@@ -87,12 +88,16 @@ def score_at(measured: dict[int, float], step: int, within: int) -> float | None
 
 
 def best_checkpoint(run, config, metric: str | None) -> tuple[int, Path, float] | None:
-    """(step, path, score) of the run's best-scored checkpoint (the older one on a tie), or None if none is scored."""
+    """(step, path, score) of the run's best-scored checkpoint (the older one on a tie), or None if none is scored.
+
+    Only checkpoints config.yaml can load count: those from the step a `ganforge resume` with a changed config
+    started at (config-history/) on."""
     if metric is None:
         return None
-    measured, within = measurements(run, metric), interval(config, metric)
+    measured, within, since = measurements(run, metric), interval(config, metric), current_since(run.path)
     scored = [(score, checkpoint_step(path), path) for path in list_checkpoints(run.checkpoints)
-              if (score := score_at(measured, checkpoint_step(path), within)) is not None]
+              if checkpoint_step(path) >= since
+              and (score := score_at(measured, checkpoint_step(path), within)) is not None]
     if not scored:
         return None
     score, step, path = min(scored, key=lambda item: item[:2])
