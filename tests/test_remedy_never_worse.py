@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from ganforge.config import load_config, validate
@@ -10,6 +11,7 @@ from ganforge.doctor.finding import Advice, Finding
 from ganforge.doctor.kept_best import settle
 from ganforge.doctor.step_budget import StepBudget, extra_steps, step_budget
 from ganforge.train.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, load_checkpoint, read_checkpoint
+from ganforge.train.guard import DivergenceError
 from ganforge.train.run_dir import RunDir
 from ganforge.train.state import build_state
 from tests.conftest import tiny_ring_raw
@@ -206,10 +208,6 @@ def test_with_periodic_evaluation_the_runs_metric_is_the_evaluations(tmp_path, m
 
 
 def test_a_remedied_run_the_nan_guard_stops_gets_the_kept_checkpoint_back_and_still_fails(tmp_path, monkeypatch):
-    import pytest
-
-    from ganforge.train.guard import DivergenceError
-
     attach = scripted_doctor(20, lambda step: 1 + abs(step - 10) / 10, lambda step: 1.0)
 
     def diverging(state, run, bus):
