@@ -98,6 +98,8 @@ class DoctorConfig(Section):
     window: int = Field(10, ge=2, description="flushes (train.log_every steps each) a problem must last to count")
     auto: bool = Field(False, description="on an error finding: roll back, apply the top advice, continue")
     max_attempts: int = Field(3, ge=1, description="auto-remedy attempts before training stops with the finding")
+    max_extra_steps: float = Field(1.0, ge=0, allow_inf_nan=False, description=(
+        "auto-remedy's step budget: steps trained beyond train.steps, thrown-away ones included, as a fraction of it"))
 
 
 class Config(Section):

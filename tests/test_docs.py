@@ -31,3 +31,12 @@ def test_every_loss_is_in_the_config_reference():
     text = (DOCS / "config.md").read_text()
     for name in LOSSES.names():
         assert f"`{name}`" in text
+
+
+def test_every_doctor_option_is_in_the_config_reference():
+    from ganforge.config_schema import DoctorConfig
+
+    text = (DOCS / "config.md").read_text()
+    section = re.search(r"^### `doctor`.*?(?=^##)", text + "\n##", re.S | re.M).group(0)
+    for name in DoctorConfig.model_fields:
+        assert f"| `{name}` |" in section, f"docs/config.md's doctor table lacks {name}"

@@ -14,8 +14,8 @@ same config) is not trained again. Scores (issue #5's targets in brackets):
 - detection step: the first warn/error finding's step as a fraction of the run (after a NaN-guard
   rollback, the step that failed: `guard/failed_step`), median [≤ 15%];
 - auto-remedy: each failing run trained again with `doctor.auto=true` into `<out>/<name>-remedy/`;
-  rescued if its final `fid` (ganforge.metrics.evaluate.evaluate_run) is within 1.5× the healthy run's
-  on the same dataset (the name's prefix: ring, grid, digits, fashion) [≥ 2/3].
+  rescued if its final `fid` (ganforge.metrics.evaluate.evaluate_run) is below the unremedied run's and
+  within 1.5× the healthy run's on the same dataset (the name's prefix: ring, grid, digits, fashion) [≥ 2/3].
 
 `--rediagnose` trains nothing: it replays the doctor (`diagnose_run`) over the runs already in
 `<out>`, for quick iteration on the rules.
@@ -169,13 +169,22 @@ def remedy_actions(directory: Path) -> list[str]:
     if not path.is_file():
         return []
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [action_text(line) for line in lines if isinstance(line.get("action"), dict)]
+    texts = [action_text(line) for line in lines if isinstance(line.get("action"), dict)]
+    return [text for text in texts if text]
 
 
-def action_text(line: dict) -> str:
-    """`optim.d.lr=5.0e-05 (+220 steps)`, or "gave up"."""
-    if line["action"].get("gave_up"):
+def action_text(line: dict) -> str | None:
+    """`optim.d.lr=5.0e-05 (+220 steps)`, "gave up", "step budget reached" or "restored step 400"; None for the lines
+    that change nothing (the unremedied best kept aside, a final comparison that kept the remedied run)."""
+    action = line["action"]
+    if action.get("budget_reached"):
+        return "step budget reached"
+    if action.get("gave_up"):
         return "gave up"
+    if "restored" in action:
+        return f"restored step {action['restored']['kept_step']}"
+    if "kept" in action or "compared" in action:
+        return None
     given_back = line.get("evidence", {}).get("steps_given_back")
     return advice_text(line["action"].get("advice", {})) + (f" (+{given_back} steps)" if given_back else "")
 
@@ -215,11 +224,21 @@ def detection_fraction(run: SuiteRun) -> float | None:
 
 
 def rescued(run: SuiteRun, healthy_fid: dict[str, float]) -> bool | None:
-    reference = healthy_fid.get(run.dataset)
-    fid = run.remedy.get("fid")
-    if reference is None or not run.remedy:
+    """The run's rescue verdict (`rescue_verdict`); None when auto-remedy was not run or the dataset has no healthy fid."""
+    if not run.remedy:
         return None
-    return fid is not None and fid <= RESCUE_FACTOR * reference
+    return rescue_verdict(run.remedy.get("fid"), run.fid, healthy_fid.get(run.dataset))
+
+
+def rescue_verdict(remedied: float | None, unremedied: float | None, healthy: float | None) -> bool | None:
+    """Rescued: the remedied run's final fid is below the unremedied run's (any fid beats none, as when the
+    unremedied run stopped on NaN) and within RESCUE_FACTOR× the healthy run's. None without a healthy fid."""
+    if healthy is None:
+        return None
+    if remedied is None:
+        return False
+    better = unremedied is None or remedied < unremedied
+    return better and remedied <= RESCUE_FACTOR * healthy
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -261,7 +280,8 @@ def totals_lines(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[st
         + (f" ({', '.join(r.name for r in false_alarms)})" if false_alarms else "") + " — target 0",
         f"- **right kind** (first warn/error finding names the label): {percent(len(right), len(detected))} — target ≥ 90%",
         f"- **median detection step**: {median} of the run — target ≤ 15%",
-        f"- **auto-remedy rescues** (final fid ≤ {RESCUE_FACTOR}× the healthy run's): {percent(len(saved), len(tried))}"
+        f"- **auto-remedy rescues** (final fid below the unremedied run's and ≤ {RESCUE_FACTOR}× the healthy run's): "
+        f"{percent(len(saved), len(tried))}"
         " — target ≥ 2/3",
     ]
 
@@ -300,7 +320,7 @@ def scores(runs: list[SuiteRun], healthy_fid: dict[str, float]) -> list[str]:
 
 TARGETS = ("recall (failing runs with a warn/error finding) ≥ 95%", "false alarms (healthy runs with a warn/error finding): 0",
            "right kind (first warn/error finding names the label) ≥ 90%", "median detection step ≤ 15% of the run",
-           f"auto-remedy rescues (final fid ≤ {RESCUE_FACTOR}× the healthy run's) ≥ 2/3")
+           f"auto-remedy rescues (final fid below the unremedied run's and ≤ {RESCUE_FACTOR}× the healthy run's) ≥ 2/3")
 
 
 CALIBRATION_SEEDS = (0, 1, 2, 3, 4)  # seeds whose misses some rule change answered: no longer held out (docs/doctor.md)

@@ -101,8 +101,9 @@ def resume_threads(state: TrainState, recorded) -> None:
         state.threads = recorded
 
 
-def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
-    """Write the checkpoint of `state.step`, then drop all but the newest `keep` and any leftover temporary files.
+def save_checkpoint(state: TrainState, directory: Path, keep: int, protect: set[int] = frozenset()) -> Path:
+    """Write the checkpoint of `state.step`, then drop all but the newest `keep` (and those of the steps in
+    `protect`: auto-remedy's best so far, doctor/run_metric.py) and any leftover temporary files.
 
     A failed write (disk full, directory not writable) is a CheckpointError naming the file and
     the OS's reason; the temporary file is removed and the earlier checkpoints are untouched.
@@ -118,7 +119,8 @@ def save_checkpoint(state: TrainState, directory: Path, keep: int) -> Path:
     for stale in directory.glob(f".{PREFIX}*{SUFFIX}.*.tmp"):  # from a process killed mid-write (one writer per run)
         stale.unlink(missing_ok=True)
     for old in list_checkpoints(directory)[:-keep]:
-        old.unlink(missing_ok=True)
+        if checkpoint_step(old) not in protect:
+            old.unlink(missing_ok=True)
     return target
 
 

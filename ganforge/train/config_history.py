@@ -31,3 +31,9 @@ def entries(run_path: Path) -> list[Path]:
     folder = Path(run_path) / FOLDER
     found = [path for path in folder.glob("*.yaml") if NAME.match(path.name)] if folder.is_dir() else []
     return sorted(found, key=lambda path: int(NAME.match(path.name).group(1)))
+
+
+def current_since(run_path: Path) -> int:
+    """The step from which config.yaml has trained the run: the newest kept config's step, 0 if none."""
+    kept = entries(run_path)
+    return int(NAME.match(kept[-1].name).group(2)) if kept else 0

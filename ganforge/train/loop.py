@@ -7,6 +7,7 @@ import time
 
 from ..config import Config, save_config
 from ..doctor.live import attach_doctor
+from ..doctor.run_metric import protected_steps
 from ..report.grids import save_samples
 from ..report.html import refresh_report
 from ..sampling import generate, sampling_generator
@@ -25,7 +26,8 @@ from .tensorboard import open_tensorboard
 from .threads import watch_threads
 
 
-def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False, auto_remedy: bool = False) -> TrainState:
+def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False, auto_remedy: bool = False,
+          keep_best: bool = False) -> TrainState:
     run.check_writable()  # a read-only or vanished run directory fails now, not at the first checkpoint
     joined = distributed.setup(resolve_device(config.train.device))  # under torchrun: join the other ranks
     state = build_state(config)
@@ -51,6 +53,7 @@ def train(config: Config, run: RunDir, resume: bool = False, quiet: bool = False
         bus.listeners.append(tensorboard.scalars)
         grid_listeners.append(tensorboard.image)
     state.remedy.active = auto_remedy and not distributed.is_distributed()  # doctor/remedy.py: single process
+    state.remedy.keep_best = keep_best and state.remedy.active  # before any remedy: the best checkpoint is spared
     watch_threads(state, bus)  # under auto: back to one thread if a load arriving mid-run slows the steps
     attach_doctor(state, run, bus)  # a stats listener (rank 0, when doctor.enabled): findings, status line, remedy requests
 
@@ -142,7 +145,13 @@ def write_checkpoint(state: TrainState, run: RunDir) -> None:
     active_bus().share_window_over_ranks()  # a collective, like synchronise_buffers
     if distributed.is_main():
         with state.shared_rng_active():
-            save_checkpoint(state, run.checkpoints, state.config.train.keep_checkpoints)
+            save_checkpoint(state, run.checkpoints, state.config.train.keep_checkpoints, spared_steps(state, run))
+
+
+def spared_steps(state: TrainState, run: RunDir) -> set[int]:
+    """While auto-remedy has not changed the run: the best-scored checkpoint's step, which rotation keeps (remedy.py
+    copies it aside before the first remedy); otherwise none."""
+    return protected_steps(run, state.config) if state.remedy.keep_best else set()
 
 
 def save_sample_grid(state: TrainState, run: RunDir, listeners=()) -> None:
