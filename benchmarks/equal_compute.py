@@ -372,7 +372,7 @@ def main() -> None:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     setting = SETTINGS[args.data]
-    budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else list(setting.budgets)
+    budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else [float(b) for b in setting.budgets]
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(setting.tuning_seeds or setting.held_out_seeds)
     arms = args.arms.split(",") if args.arms else list(setting.arms)
     prepare(setting)
