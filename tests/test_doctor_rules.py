@@ -162,8 +162,9 @@ def test_d_overfitting_needs_a_held_out_gap_when_held_out_data_exist():
     assert finding.severity == "error" and finding.evidence["heldout_gap"] == pytest.approx(0.7)
 
 
-def test_rules_registry_lists_the_six_failures():
-    assert set(RULES) == {"d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting"}
+def test_rules_registry_lists_the_seven_failures():
+    assert set(RULES) == {"d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting",
+                          "off_data"}
 
 
 def test_finding_json_has_exactly_the_documented_keys():

@@ -28,6 +28,8 @@ label are listed, unscored.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import statistics
 import sys
@@ -112,7 +114,8 @@ def label_all(runs: list[SuiteRun], out: Path, suite: Suite) -> dict:
     healthy_fid = {}
     for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: the image families' reference
         config = suite_config(run.path)
-        outcome = train_cached(config, out / run.name)
+        with contextlib.redirect_stdout(io.StringIO()):  # the live doctor prints its findings: the labels never see them
+            outcome = train_cached(config, out / run.name)
         entry = {**evidence_for(run, out / run.name, healthy_fid), "steps": config.train.steps,
                  "steps_done": outcome["steps_done"], "cpu_s": outcome["cpu_s"], "error": outcome["error"]}
         if run.label == "healthy" and entry["confirmed"] and "fid" in entry["evidence"]:
