@@ -321,6 +321,15 @@ def test_between_the_modes_needs_the_samples_spread_on_every_probe():
     assert stuck(80, **{**BETWEEN, "samples/diversity": lambda probe: 0.49 if probe == 16 else 1.0}) is None
 
 
+def test_far_from_the_data_means_staying_within_a_swing_of_four():
+    swinging = lambda low: stuck(**{"samples/offset": lambda probe: 2.0 if probe in (2, 5) else low})  # noqa: E731
+    assert swinging(0.51) is not None and swinging(0.49) is None  # 3.9× and 4.1× between probes
+
+
+def test_far_from_the_data_leaves_collapsed_samples_to_mode_collapse():
+    assert stuck(**{"samples/diversity": 0.51}) is not None and stuck(**{"samples/diversity": 0.49}) is None
+
+
 def test_approach_is_ten_percent_closer():
     closing = lambda late: stuck(**{"samples/offset": lambda probe: 1.0 if probe <= 3 else late})  # noqa: E731
     assert closing(0.91) is not None and closing(0.89) is None  # later probes 9% and 11% closer to the data

@@ -177,6 +177,8 @@ def d_weak(config) -> list:
     capacity = d_capacity(config)
     clipped = "weight_clip" in {plugin.name for plugin in config.plugins}
     return [
+        schedule_over_the_second_half(config),  # a D that does not learn at all: its rate went to ~0 (off_data's too)
+        rates_back_in_range(config),
         convergent_recipe(config) if clipped else None,
         clipping_to_penalty(config),
         capacity,

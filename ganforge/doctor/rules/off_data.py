@@ -13,7 +13,9 @@ Two ways to be off the data, on every probe of the window:
 - far from it, held PATIENCE windows: on a Gaussian mixture, fewer than OFF_MODES of the points within
   3σ of a mode and samples/offset past the context's off-data threshold (a healthy ring or grid run's
   first blob is past it for ~150 steps); elsewhere, samples/nn_ratio past d_weak's POOR_NN_RATIO or
-  samples/offset past the off-data threshold;
+  samples/offset past the off-data threshold; staying there (samples/offset within a factor of SWING
+  over the window: a G cycling round the data swings far wider) and not collapsed (median diversity
+  under COLLAPSED_DIVERSITY is mode_collapse's, as for divergence);
 - spread between a mixture's modes, held BETWEEN_PATIENCE windows: fewer than OFF_MODES on a mode while
   the samples are spread out (samples/diversity at least COLLAPSED_DIVERSITY; a tighter blob is
   mode_collapse's) and near the data by samples/offset. A spread over the grid puts ~16% of its points
@@ -33,7 +35,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import COLLAPSED_DIVERSITY, RuleContext, off_data
+from .context import COLLAPSED_DIVERSITY, RuleContext, collapsed_samples, off_data
 from .d_weak import POOR_NN_RATIO
 from .progress import GAIN, improving, window_probes
 
@@ -45,6 +47,9 @@ BETWEEN_PATIENCE = 8  # × window: a mixture's samples spread between its modes,
 SEVERE_FACTOR = 2  # error once it has held twice as long
 OFF_MODES = 0.25  # mixtures: under a quarter of the points within 3σ of a mode on every probe
 APPROACH = GAIN  # later probes' median samples/offset ≥ 10% below the earlier ones': still closing in on the data
+SWING = 4.0  # far from the data means staying there: the window's samples/offset within a factor of 4 (a frozen G:
+# 1×, a WGAN-GP line off the ring: 2.2×); a G cycling round the data swings 10× probe to probe (ring_oscillation,
+# 0.38-4.3 within 300 steps), which is oscillation's finding
 
 
 def off_modes(history: SignalHistory, probes: int) -> bool:
@@ -53,13 +58,23 @@ def off_modes(history: SignalHistory, probes: int) -> bool:
 
 
 def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
-    """Each of the last `probes` probes far from the data: a mixture's off its modes and past the off-data offset;
-    other data's past d_weak's POOR_NN_RATIO or the off-data offset."""
+    """Each of the last `probes` probes far from the data, and staying there: a mixture's off its modes and past the
+    off-data offset; other data's past d_weak's POOR_NN_RATIO or the off-data offset. Not samples that have collapsed
+    (context.collapsed_samples: mode_collapse's, as for divergence) nor ones swinging to and fro (steady)."""
+    if collapsed_samples(history, probes) or not steady(history, probes):
+        return False
     if history.has("samples/high_quality"):
         return off_modes(history, probes) and off_data(history, context, probes)
     ratios = history.values("samples/nn_ratio", probes)
     far = len(ratios) >= probes and bool((ratios > POOR_NN_RATIO).all())
     return far or off_data(history, context, probes)
+
+
+def steady(history: SignalHistory, probes: int) -> bool:
+    """The last `probes` probes' samples/offset within a factor of SWING of each other (true when there are none)."""
+    offsets = history.values("samples/offset", probes)
+    offsets = offsets[np.isfinite(offsets)]
+    return not len(offsets) or float(offsets.max()) <= SWING * float(offsets.min())
 
 
 def spread_between_modes(history: SignalHistory, probes: int) -> bool:
