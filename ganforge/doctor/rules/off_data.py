@@ -18,11 +18,12 @@ Two ways to be off the data, on every probe of the window:
   under COLLAPSED_DIVERSITY is mode_collapse's, as for divergence);
 - spread between a mixture's modes, held BETWEEN_PATIENCE windows: fewer than OFF_MODES on a mode while
   the samples are spread out (samples/diversity at least COLLAPSED_DIVERSITY; a tighter blob is
-  mode_collapse's) and near the data by samples/offset. A spread over the grid puts ~16% of its points
-  on a mode; so does a healthy run's first blur, for up to ~800 steps, which is why this waits longer.
-"Not improving": progress.improving (quality, or the samples
-spreading out on the data) is false over the window, and the median samples/offset of the later
-probes is not APPROACH below the earlier ones' (samples still closing in on the data).
+  mode_collapse's), however near the data samples/offset puts them (a spread over a grid: 0.1-0.26). A
+  spread over the grid puts ~16% of its points on a mode; so does a healthy run's first blur, for up to
+  ~800 steps, which is why this waits longer.
+"Not improving": progress.improving (quality, or the samples spreading out on the data) is false over
+the window, and the median samples/offset of the later probes is not APPROACH below the earlier ones'
+(samples still closing in on the data).
 
 Which rule wins: this one names the symptom, the others a cause. YIELDS_TO lists the rules whose
 finding, while it stands, already explains samples off the data; the doctor drops this rule's finding
