@@ -327,7 +327,15 @@ def test_far_from_the_data_means_staying_within_a_swing_of_four():
 
 
 def test_far_from_the_data_leaves_collapsed_samples_to_mode_collapse():
-    assert stuck(**{"samples/diversity": 0.51}) is not None and stuck(**{"samples/diversity": 0.49}) is None
+    moving = lambda probe: 0.6 if probe % 3 == 0 else 0.5  # noqa: E731  (a G still moving: not frozen)
+    assert stuck(**{"samples/diversity": 0.51, "samples/offset": moving}) is not None
+    assert stuck(**{"samples/diversity": 0.49, "samples/offset": moving}) is None
+
+
+def test_collapsed_samples_count_when_frozen_within_one_percent():
+    still = lambda step: stuck(**{"samples/diversity": 0.4,  # noqa: E731
+                                  "samples/offset": lambda probe: 0.5 + (step if probe in (2, 5) else 0.0)})
+    assert still(0.0045) is not None and still(0.0055) is None  # 0.9% and 1.1% apart
 
 
 def test_approach_is_ten_percent_closer():
