@@ -11,7 +11,10 @@ import torch
 GRID = 7919  # the fixed latents of the progress grid (sampling.py)
 LATENT_CENTRES = 104_729  # latent_mixture's island centres
 LOOKAHEAD = 1_299_709  # unrolled's look-ahead real batches (a data stream: its seed goes to DataSource.batch)
-OFFSETS = {"grid": GRID, "latent_centres": LATENT_CENTRES, "lookahead": LOOKAHEAD}
+PROBE = 15_485_863  # the doctor's sample probe: its fixed latents and its fixed real batch (doctor/sample_stats.py)
+PROBE_HELDOUT = 32_452_843  # the probe's held-out real batch, for a mixture's fresh draw (a data stream)
+OFFSETS = {"grid": GRID, "latent_centres": LATENT_CENTRES, "lookahead": LOOKAHEAD, "probe": PROBE,
+           "probe_heldout": PROBE_HELDOUT}
 
 
 def stream(seed: int, offset: int) -> torch.Generator:

@@ -22,8 +22,9 @@ from ganforge.doctor.doctor import Doctor, DoctorWriter
 from ganforge.doctor.finding import Advice, Finding
 from ganforge.doctor.rules import RULES, d_overfitting
 from ganforge.doctor.rules.context import RuleContext
-from ganforge.doctor.sample_stats import POINT_PROBE_SIZE, PROBE_SEED, SampleProbe
+from ganforge.doctor.sample_stats import POINT_PROBE_SIZE, SampleProbe
 from ganforge.doctor.signals import SignalHistory
+from ganforge.random_streams import PROBE
 
 HEALTHY = {"loss/d": 1.30, "loss/g": 0.85, "d/real": 0.53, "d/fake": 0.47, "d/real_logit": 0.12,
            "d/fake_logit": -0.12, "d/accuracy": 0.60, "d/sign_real": 0.10, "grad/d": 2.0, "grad/g": 2.0}
@@ -161,8 +162,9 @@ def test_d_overfitting_needs_a_held_out_gap_when_held_out_data_exist():
     assert finding.severity == "error" and finding.evidence["heldout_gap"] == pytest.approx(0.7)
 
 
-def test_rules_registry_lists_the_six_failures():
-    assert set(RULES) == {"d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting"}
+def test_rules_registry_lists_the_seven_failures():
+    assert set(RULES) == {"d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting",
+                          "off_data"}
 
 
 def test_finding_json_has_exactly_the_documented_keys():
@@ -329,8 +331,9 @@ class FirstCoordinate(torch.nn.Module):
 
 def probe_with(generator_for):
     data = DATA.build({"name": "ring"})
-    real, _ = data.batch(0, POINT_PROBE_SIZE, PROBE_SEED)
-    state = SimpleNamespace(G=FixedOutput(real), D=FirstCoordinate(), data=data, fixed_labels=None, device="cpu")
+    real, _ = data.batch(0, POINT_PROBE_SIZE, PROBE)  # the probe's real batch at train.seed 0
+    state = SimpleNamespace(G=FixedOutput(real), D=FirstCoordinate(), data=data, fixed_labels=None, device="cpu",
+                            config=SimpleNamespace(train=SimpleNamespace(seed=0)))
     probe = SampleProbe(state)
     state.G = generator_for(real)
     return probe(state), real

@@ -6,7 +6,8 @@ constants), so moving any threshold past the pair fails a test.
 """
 import pytest
 
-from ganforge.doctor.rules import d_overfitting, d_overpowering, d_weak, divergence, mode_collapse, oscillation, progress
+from ganforge.doctor.rules import (d_overfitting, d_overpowering, d_weak, divergence, mode_collapse, off_data as off_data_rule,
+                                   oscillation, progress)
 from ganforge.doctor.rules.context import RuleContext, collapsed_samples, off_data
 from ganforge.doctor.signals import SignalHistory
 
@@ -284,6 +285,69 @@ def test_severe_diversity():
     throughout = lambda diversity: oscillation.collapsed_throughout(  # noqa: E731
         history(30, probes={"samples/diversity": diversity}), 30)
     assert throughout(0.19) and not throughout(0.21)
+
+
+# --- off_data ---------------------------------------------------------------------------------
+
+FAR = {"samples/high_quality": 0.1, "samples/offset": 0.5}  # a mixture's samples off its modes and off the data
+BETWEEN = {"samples/high_quality": 0.1, "samples/offset": 0.1, "samples/diversity": 1.0}  # spread between its modes
+
+
+def stuck(flushes=30, context=MIXTURE, **probes):
+    """off_data's finding over `flushes` flushes of constant probes (by default FAR)."""
+    return off_data_rule.check(history(flushes, probes={**FAR, **probes} if context is MIXTURE else probes), context)
+
+
+def test_off_modes_share():
+    assert stuck(**{"samples/high_quality": 0.24}) is not None and stuck(**{"samples/high_quality": 0.26}) is None
+
+
+def test_off_data_patience_is_three_windows_far_from_the_data():  # 30 flushes of 10 steps hold 6 probes of 50 steps
+    assert stuck(30) is not None and stuck(29) is None
+    assert stuck(30, **{"samples/offset": 0.31}) is not None and stuck(30, **{"samples/offset": 0.29}) is None
+
+
+def test_off_data_severe_is_twice_the_patience():
+    assert stuck(60).severity == "error" and stuck(59).severity == "warn"
+    assert stuck(160, **BETWEEN).severity == "error" and stuck(159, **BETWEEN).severity == "warn"
+
+
+def test_between_the_modes_patience_is_eight_windows():
+    assert stuck(80, **BETWEEN) is not None and stuck(79, **BETWEEN) is None
+
+
+def test_between_the_modes_needs_the_samples_spread_on_every_probe():
+    assert stuck(80, **{**BETWEEN, "samples/diversity": 0.51}) is not None
+    assert stuck(80, **{**BETWEEN, "samples/diversity": lambda probe: 0.49 if probe == 16 else 1.0}) is None
+
+
+def test_far_from_the_data_means_staying_within_a_swing_of_four():
+    swinging = lambda low: stuck(**{"samples/offset": lambda probe: 2.0 if probe in (2, 5) else low})  # noqa: E731
+    assert swinging(0.51) is not None and swinging(0.49) is None  # 3.9× and 4.1× between probes
+
+
+def test_far_from_the_data_leaves_collapsed_samples_to_mode_collapse():
+    moving = lambda probe: 0.6 if probe % 3 == 0 else 0.5  # noqa: E731  (a G still moving: not frozen)
+    assert stuck(**{"samples/diversity": 0.51, "samples/offset": moving}) is not None
+    assert stuck(**{"samples/diversity": 0.49, "samples/offset": moving}) is None
+
+
+def test_collapsed_samples_count_when_frozen_within_one_percent():
+    still = lambda step: stuck(**{"samples/diversity": 0.4,  # noqa: E731
+                                  "samples/offset": lambda probe: 0.5 + (step if probe in (2, 5) else 0.0)})
+    assert still(0.0045) is not None and still(0.0055) is None  # 0.9% and 1.1% apart
+
+
+def test_approach_is_ten_percent_closer():
+    closing = lambda late: stuck(**{"samples/offset": lambda probe: 1.0 if probe <= 3 else late})  # noqa: E731
+    assert closing(0.91) is not None and closing(0.89) is None  # later probes 9% and 11% closer to the data
+
+
+def test_off_data_elsewhere_is_nn_ratio_past_d_weaks_or_offset_past_the_contexts():
+    far = lambda nn_ratio, offset: stuck(context=IMAGES, **{"samples/nn_ratio": nn_ratio,  # noqa: E731
+                                                           "samples/offset": offset})
+    assert far(2.51, 0.5) is not None and far(2.49, 0.5) is None
+    assert far(2.0, 1.01) is not None and far(2.0, 0.99) is None
 
 
 # --- oscillation ------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
 - `photo_patches/`: 16×16 RGB PNG patches cut from scikit-learn's bundled sample photographs
   (china.jpg, flower.jpg), each photograph first shrunk 4× so a patch holds edges and texture,
   read with `data: {name: image_folder, path: ...}`;
-- `vectors_8d.npy`: float32 [N, 8] points from VECTOR_MODES Gaussians (std VECTOR_STD) whose centres
-  lie in [-0.7, 0.7]⁸, read with `data: {name: array, path: ...}`. The centres are kept beside it
-  (`vectors_8d_centres.npy`) for the suite's own mode count, never shown to ganforge.
+- `vectors_8d.npy`, `vectors_4d.npy`: float32 [N, D] points from a few Gaussians (std VECTOR_STD) whose
+  centres lie in [-0.7, 0.7]^D (VECTOR_SETS: dimensions, modes, seed), read with
+  `data: {name: array, path: ...}`. The centres are kept beside each (`<name>_centres.npy`) for the
+  suite's own mode count, never shown to ganforge.
 """
 from __future__ import annotations
 
@@ -16,12 +17,21 @@ from pathlib import Path
 import numpy as np
 
 DATA_DIR = Path("/tmp/doctor_suite_data")
-PATCH_SEED, VECTOR_SEED = 4321, 8765
+PATCH_SEED = 4321
 PATCH_COUNT, PATCH_SIDE, PHOTO_SHRINK = 1024, 16, 4
-VECTOR_COUNT, VECTOR_DIM, VECTOR_MODES, VECTOR_STD = 4000, 8, 6, 0.05
+VECTOR_COUNT, VECTOR_STD = 4000, 0.05
+VECTOR_SETS = {"vectors_8d": (8, 6, 8765), "vectors_4d": (4, 5, 5678)}  # name: (dimensions, modes, seed)
 PATCHES = DATA_DIR / "photo_patches"
-VECTORS = DATA_DIR / "vectors_8d.npy"
-CENTRES = DATA_DIR / "vectors_8d_centres.npy"
+
+
+def vectors_path(name: str) -> Path:
+    return DATA_DIR / f"{name}.npy"
+
+
+def centres_path(data_path: Path | str) -> Path:
+    """Where the centres of the mixture stored at `data_path` are kept."""
+    data_path = Path(data_path)
+    return data_path.with_name(f"{data_path.stem}_centres.npy")
 
 
 def prepare_held_out_data() -> None:
@@ -29,8 +39,9 @@ def prepare_held_out_data() -> None:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if not (PATCHES / f"{PATCH_COUNT - 1:04d}.png").exists():
         write_patches(PATCHES)
-    if not (VECTORS.exists() and CENTRES.exists()):
-        write_vectors()
+    for name in VECTOR_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_vectors(name)
 
 
 def photo_arrays() -> list[np.ndarray]:
@@ -57,13 +68,15 @@ def write_patches(folder: Path) -> None:
         Image.fromarray(photo[top:top + PATCH_SIDE, left:left + PATCH_SIDE]).save(folder / f"{index:04d}.png")
 
 
-def vector_centres() -> np.ndarray:
-    return np.random.default_rng(VECTOR_SEED).uniform(-0.7, 0.7, (VECTOR_MODES, VECTOR_DIM)).astype(np.float32)
+def vector_centres(name: str) -> np.ndarray:
+    dimensions, modes, seed = VECTOR_SETS[name]
+    return np.random.default_rng(seed).uniform(-0.7, 0.7, (modes, dimensions)).astype(np.float32)
 
 
-def write_vectors() -> None:
-    rng = np.random.default_rng(VECTOR_SEED + 1)
-    centres = vector_centres()
-    points = centres[rng.integers(0, VECTOR_MODES, VECTOR_COUNT)] + rng.normal(0, VECTOR_STD, (VECTOR_COUNT, VECTOR_DIM))
-    np.save(VECTORS, np.clip(points, -1, 1).astype(np.float32))
-    np.save(CENTRES, centres)
+def write_vectors(name: str) -> None:
+    dimensions, modes, seed = VECTOR_SETS[name]
+    rng = np.random.default_rng(seed + 1)
+    centres = vector_centres(name)
+    points = centres[rng.integers(0, modes, VECTOR_COUNT)] + rng.normal(0, VECTOR_STD, (VECTOR_COUNT, dimensions))
+    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
+    np.save(centres_path(vectors_path(name)), centres)

@@ -1,28 +1,39 @@
-"""The doctor's held-out suite: configurations of other families than the calibration suite's, scored once.
+"""The doctor's held-out suites: configurations of other families than the calibration suite's, scored once.
 
-    python benchmarks/doctor_suite/held_out_suite.py --label [--out /tmp/suite-held-out]   # train, check labels
-    python benchmarks/doctor_suite/held_out_suite.py [--out /tmp/suite-held-out]           # diagnose and score
+    python benchmarks/doctor_suite/held_out_suite.py [--suite held_out_2] --label [--out DIR]   # train, check labels
+    python benchmarks/doctor_suite/held_out_suite.py [--suite held_out_2] [--out DIR]           # diagnose and score
 
-Every `held_out/*.yaml` is a full config with a `# label:` line (run.py's labels) and a `# why:` line.
-Families differ from the calibration suite's (benchmarks/doctor_suite/*.yaml): losses (lsgan, hinge
-with spectral norm, relativistic, rpgan, WGAN-GP), nets (resnet, modern, conditional with attention),
-data (an RGB photo-patch folder, stacked digits, 8-D .npy vectors: held_out_data.py) and failure
-mechanisms (a gradient penalty or R1 far too strong, label tricks overdone, a learning-rate schedule
-that reaches zero at once, an unbounded loss at a huge rate).
+`--suite` picks the folder of configs (a folder beside this script, or a path; default `held_out`); runs go
+to `--out` (default /tmp/suite-<folder>). Every `<suite>/*.yaml` is a full config with a `# label:` line
+(run.py's labels) and a `# why:` line. Families differ from the calibration suite's
+(benchmarks/doctor_suite/*.yaml) and from each other's: `held_out/` has other losses (lsgan, hinge with
+spectral norm, relativistic, rpgan, WGAN-GP), nets (resnet, modern, conditional with attention), data (an
+RGB photo-patch folder, stacked digits, 8-D .npy vectors: held_out_data.py) and failure mechanisms (a
+gradient penalty or R1 far too strong, label tricks overdone, a learning-rate schedule that reaches zero at
+once, an unbounded loss at a huge rate); `held_out_2/` has rings of 12 modes and 4×4 grids, an EMA
+generator, the hinge loss without spectral norm, 4-D .npy vectors and stacked digits under DCGAN nets, and
+too-narrow Ds, a learning rate typo'd by orders of magnitude, a schedule that decays to a floor, an
+overdone noisy-labels trick and an over-penalised WGAN-GP critic.
+
+A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` was scored once with the rules
+frozen and has since been used to tune them, so it is calibration material; `held_out_2/` is held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
-images), never the doctor, in `held_out/labels.json`. Without `--label` it replays the doctor over the
+images), never the doctor, in `<suite>/labels.json`. Without `--label` it replays the doctor over the
 trained runs and scores the runs whose samples confirm their label against issue #19's targets, into
-the "doctor-held-out" section of docs/doctor.md and docs/benchmarks.md. Runs whose check does not
-confirm the label are listed, unscored.
+the suite's section of docs/doctor.md and docs/benchmarks.md. Runs whose check does not confirm the
+label are listed, unscored.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import statistics
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,11 +46,39 @@ from run import (SuiteRun, alarms, detection_fraction, percent, suite_config, su
 
 from ganforge.errors import GanforgeError  # noqa: E402
 
-CONFIGS = HERE / "held_out"
-LABELS_JSON = CONFIGS / "labels.json"
-DEFAULT_OUT = Path("/tmp/suite-held-out")
-SECTION = "doctor-held-out"
+DEFAULT_SUITE = "held_out"
+ROLES = {"held_out": "calibration", "held_out_2": "held-out"}  # calibration: the rules were tuned on its results
 IMAGE_FAMILIES = ("photo", "stacked", "digits")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A folder of labelled configs and where its results go."""
+
+    folder: Path
+
+    @property
+    def labels_json(self) -> Path:
+        return self.folder / "labels.json"
+
+    @property
+    def section(self) -> str:
+        return "doctor-" + self.folder.name.replace("_", "-")
+
+    @property
+    def role(self) -> str:
+        return ROLES.get(self.folder.name, "held-out")
+
+    @property
+    def default_out(self) -> Path:
+        return Path("/tmp") / f"suite-{self.folder.name.replace('_', '-')}"
+
+
+def suite_at(name: str) -> Suite:
+    folder = HERE / name if (HERE / name).is_dir() else Path(name).resolve()
+    if not folder.is_dir():
+        raise GanforgeError(f"--suite: no folder {name!r} beside {HERE} or at that path")
+    return Suite(folder)
 
 
 def family(run: SuiteRun) -> str:
@@ -61,20 +100,22 @@ def evidence_for(run: SuiteRun, directory: Path, healthy_fid: dict[str, float]) 
 def mixture_of(run: SuiteRun):
     import numpy as np
 
-    if family(run) == "vectors":
-        return np.load(held_out_data.CENTRES), held_out_data.VECTOR_STD
+    data = suite_config(run.path).data.model_dump()
+    if data["name"] == "array":  # vectors written by held_out_data.py, their centres beside them
+        return np.load(held_out_data.centres_path(data["path"])), held_out_data.VECTOR_STD
     from ganforge.data import DATA
 
-    source = DATA.build(suite_config(run.path).data.model_dump(), field="data")
+    source = DATA.build(data, field="data")
     return source.centres.numpy(), source.std
 
 
-def label_all(runs: list[SuiteRun], out: Path) -> dict:
-    recorded = json.loads(LABELS_JSON.read_text()) if LABELS_JSON.exists() else {}
+def label_all(runs: list[SuiteRun], out: Path, suite: Suite) -> dict:
+    recorded = json.loads(suite.labels_json.read_text()) if suite.labels_json.exists() else {}
     healthy_fid = {}
     for run in sorted(runs, key=lambda r: r.label != "healthy"):  # healthy first: the image families' reference
         config = suite_config(run.path)
-        outcome = train_cached(config, out / run.name)
+        with contextlib.redirect_stdout(io.StringIO()):  # the live doctor prints its findings: the labels never see them
+            outcome = train_cached(config, out / run.name)
         entry = {**evidence_for(run, out / run.name, healthy_fid), "steps": config.train.steps,
                  "steps_done": outcome["steps_done"], "cpu_s": outcome["cpu_s"], "error": outcome["error"]}
         if run.label == "healthy" and entry["confirmed"] and "fid" in entry["evidence"]:
@@ -82,7 +123,7 @@ def label_all(runs: list[SuiteRun], out: Path) -> dict:
         recorded[run.name] = entry
         print(f"{run.name} [{run.label}]: {entry['verdict']} {'✓' if entry['confirmed'] else '✗'} {entry['evidence']}"
               f" ({outcome['cpu_s']} CPU s)", flush=True)
-    LABELS_JSON.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+    suite.labels_json.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
     return recorded
 
 
@@ -93,12 +134,12 @@ def evidence_text(entry: dict) -> str:
     return f"FD {e['fid']:.3g} (untrained {e['untrained_fid']:.3g})"
 
 
-def score(runs: list[SuiteRun], labels: dict, out: Path) -> str:
+def score(runs: list[SuiteRun], labels: dict, out: Path, suite: Suite) -> str:
     scored, unconfirmed = [], []
     for run in runs:
         entry = labels.get(run.name)
         if entry is None or entry["label"] != run.label:
-            raise GanforgeError(f"{LABELS_JSON}: no labelling check for {run.name} as {run.label}; run --label first")
+            raise GanforgeError(f"{suite.labels_json}: no labelling check for {run.name} as {run.label}; run --label first")
         run.steps = entry["steps"]
         (scored if entry["confirmed"] else unconfirmed).append(run)
     for run in scored:
@@ -110,13 +151,17 @@ def score(runs: list[SuiteRun], labels: dict, out: Path) -> str:
     fractions = [detection_fraction(r) for r in detected]
     median = f"{100 * statistics.median(fractions):.0f}%" if fractions else "–"
     healthy = sum(r.label == "healthy" for r in scored)
+    folder = suite.folder.name
+    command = "held_out_suite.py" + ("" if folder == DEFAULT_SUITE else f" --suite {folder}")
+    role = ("The rules were frozen before these runs were diagnosed, once." if suite.role == "held-out" else
+            "The rules were tuned with these runs' results in view, so they are calibration material, not a held-out test.")
     lines = [
-        "## The doctor on held-out configurations",
+        f"## The doctor on {'held-out' if suite.role == 'held-out' else 'calibration'} configurations (`{folder}/`)",
         "",
-        f"`python benchmarks/doctor_suite/held_out_suite.py` on {machine()}: {len(runs)} runs under "
-        "`benchmarks/doctor_suite/held_out/`, of other losses, nets, data and failure mechanisms than the calibration "
-        "suite's. Each label is checked against the run's final samples (labelling.py; `held_out/labels.json`), never "
-        "against the doctor; only confirmed labels are scored. The rules were frozen before these runs were diagnosed.",
+        f"`python benchmarks/doctor_suite/{command}` on {machine()}: {len(runs)} runs under "
+        f"`benchmarks/doctor_suite/{folder}/`, of other losses, nets, data and failure mechanisms than the calibration "
+        f"suite's. Each label is checked against the run's final samples (labelling.py; `{folder}/labels.json`), never "
+        f"against the doctor; only confirmed labels are scored. {role}",
         "",
         f"- **recall**: {percent(len(detected), len(failing))} — target ≥ 95%",
         f"- **false alarms**: {len(false_alarms)} of {healthy}"
@@ -144,7 +189,9 @@ def score(runs: list[SuiteRun], labels: dict, out: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where runs go (default {DEFAULT_OUT})")
+    parser.add_argument("--suite", default=DEFAULT_SUITE,
+                        help=f"folder of configs: a name beside this script or a path (default {DEFAULT_SUITE})")
+    parser.add_argument("--out", type=Path, help="where runs go (default /tmp/suite-<folder>)")
     parser.add_argument("--only", help="comma-separated config names (no .yaml); a partial run writes no table")
     parser.add_argument("--label", action="store_true", help="train and record the labelling check only")
     args = parser.parse_args()
@@ -153,17 +200,19 @@ def main() -> None:
 
     torch.set_num_threads(1)
     held_out_data.prepare_held_out_data()
-    runs = suite_runs(args.only.split(",") if args.only else None, CONFIGS)
+    suite = suite_at(args.suite)
+    out = args.out or suite.default_out
+    runs = suite_runs(args.only.split(",") if args.only else None, suite.folder)
     if args.label:
-        label_all(runs, args.out)
+        label_all(runs, out, suite)
         return
-    if not LABELS_JSON.exists():
-        raise GanforgeError(f"{LABELS_JSON}: missing; run with --label first")
-    text = score(runs, json.loads(LABELS_JSON.read_text()), args.out)
+    if not suite.labels_json.exists():
+        raise GanforgeError(f"{suite.labels_json}: missing; run with --label first")
+    text = score(runs, json.loads(suite.labels_json.read_text()), out, suite)
     print(text)
     if args.only is None:
-        write_section(SECTION, text)
-        write_doctor_section(text, SECTION)
+        write_section(suite.section, text)
+        write_doctor_section(text, suite.section)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 A config's `# label:` line says what it was built to be; the label counts only when its final
 checkpoint's samples agree (run.py leaves a run whose check disagrees out of the scores, and says so):
 
-- Gaussian mixtures (ring, grid, and the 8-D `.npy` vectors of held_out_data.py): N_SAMPLES samples
+- Gaussian mixtures (ring, grid, and the `.npy` vectors of held_out_data.py): N_SAMPLES samples
   through the PacGAN protocol (metrics/modes.py): modes captured and the high-quality share (within
   the radius that holds 98.9% of a mode's own points, 3σ in 2-D). Healthy: at least HEALTHY_MODES of
   the modes and HEALTHY_QUALITY of the points on a mode. Failed: at most half the modes, or under

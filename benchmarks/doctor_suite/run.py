@@ -3,8 +3,8 @@
     python benchmarks/doctor_suite/run.py [--out /tmp/suite] [--only a,b] [--no-remedy] [--rediagnose]
 
 Each `*.yaml` beside this file is a full ganforge config whose first line says what it is built to
-be: `# label: healthy` or one of the doctor's six failure rules (d_overpowering, d_weak,
-mode_collapse, divergence, oscillation, d_overfitting). Runs train one at a time, in this
+be: `# label: healthy` or one of the doctor's failure rules (d_overpowering, d_weak,
+mode_collapse, divergence, oscillation, d_overfitting, off_data). Runs train one at a time, in this
 process, on one torch thread, into `<out>/<name>/`; a finished run (its `suite.json` names the
 same config) is not trained again. Scores (issue #5's targets in brackets):
 
@@ -49,7 +49,7 @@ from report import machine, write_section  # noqa: E402
 from ganforge.config import Config, DoctorConfig, apply_overrides, read_yaml, validate  # noqa: E402
 from ganforge.errors import GanforgeError  # noqa: E402
 
-KINDS = ("d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting")
+KINDS = ("d_overpowering", "d_weak", "mode_collapse", "divergence", "oscillation", "d_overfitting", "off_data")
 LABELS = ("healthy", *KINDS)
 ALARM = ("warn", "error")
 RESCUE_FACTOR = 1.5

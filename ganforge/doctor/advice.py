@@ -177,6 +177,8 @@ def d_weak(config) -> list:
     capacity = d_capacity(config)
     clipped = "weight_clip" in {plugin.name for plugin in config.plugins}
     return [
+        schedule_over_the_second_half(config),  # a D that does not learn at all: its rate went to ~0 (off_data's too)
+        rates_back_in_range(config),
         convergent_recipe(config) if clipped else None,
         clipping_to_penalty(config),
         capacity,
@@ -383,5 +385,74 @@ def d_overfitting(config) -> list:
     ]
 
 
+LR_FLOOR = 1e-5  # a rate below this trains nothing in a run's budget: GANs are trained with Adam at 1e-4-1e-3
+WGAN_GP_WEIGHT = 10.0  # WGAN-GP's λ (Gulrajani et al. 2017); R1_GAMMA is R1's
+
+
+def off_data(config) -> list:
+    """Samples that never reach the data: first what stops learning (rates that a schedule or a typo took to ~0, a
+    penalty that swamps D's objective), then a Wasserstein critic's convergent recipe, D's size, a faster D."""
+    return [
+        schedule_over_the_second_half(config),
+        rates_back_in_range(config),
+        penalty_eased(config),
+        convergent_recipe(config),
+        d_capacity(config),
+        scaled_lr(config, "d", 2.0, "a faster D than G, as in TTUR (Heusel et al. 2017), so it can tell G where the "
+                  "data are"),
+        Advice("give D more updates per G step, so its verdicts point G at the data",
+               override=f"optim.n_critic={config.optim.n_critic + 1}"),
+    ]
+
+
+def schedule_over_the_second_half(config) -> Advice | None:
+    """An lr_decay that takes the rates under LR_FLOOR before the run ends: decay over the second half instead.
+
+    The schedule of Shrivastava et al. 2017 and CycleGAN (Zhu et al. 2017): constant for the first half of
+    training, then linearly to zero. A fresh start: at any checkpoint past the decay the rates are already ~0."""
+    specs = plugin_specs(config)
+    steps, slowest = config.train.steps, min(config.optim.d.lr, config.optim.g.lr)
+    decays = [spec for spec in specs if spec["name"] == "lr_decay"]
+    if not decays:
+        return None
+    decay = decays[0]
+    end, final = decay.get("end_step", 10000), decay.get("final", 0.0)
+    if end >= steps or slowest * final >= LR_FLOOR:
+        return None
+    fixed = {**decay, "start_step": steps // 2, "end_step": steps}
+    return Advice(f"lr_decay brings the learning rates to {number(slowest * final)} at step {end}, "
+                  f"{steps - end} steps before the end: the run stops learning; decay over the second half instead "
+                  "(Shrivastava et al. 2017)", override=f"plugins={flow_list([fixed if s is decay else s for s in specs])}",
+                  hot=False)
+
+
+def rates_back_in_range(config) -> Advice | None:
+    """A net whose lr is under LR_FLOOR (an exponent typo'd by orders of magnitude) hardly moves: give it the other
+    net's rate, or the DCGAN rate when both are that low."""
+    low = [net for net in ("g", "d") if getattr(config.optim, net).lr < LR_FLOOR]
+    if not low:
+        return None
+    others = [getattr(config.optim, net).lr for net in ("g", "d") if net not in low]
+    target = others[0] if others else DCGAN_ADAM["lr"]
+    rates = ", ".join(f"{net.upper()}'s {number(getattr(config.optim, net).lr)}" for net in low)
+    return Advice(f"{rates}: a net at that rate hardly moves in a run's budget (GANs train with Adam at 1e-4-1e-3)",
+                  override=" ".join(f"optim.{net}.lr={number(target)}" for net in low))
+
+
+def penalty_eased(config) -> Advice | None:
+    """A gradient penalty far above its paper's weight holds D's slopes near zero (R1) or at one everywhere
+    (WGAN-GP), whatever G does: take it down to that weight."""
+    usual = {"wgan_gp": ("weight", WGAN_GP_WEIGHT), "r1": ("gamma", R1_GAMMA)}
+    specs = plugin_specs(config)
+    eased = [{**spec, usual[spec["name"]][0]: usual[spec["name"]][1]} if spec["name"] in usual and
+             spec.get(usual[spec["name"]][0], 0) > usual[spec["name"]][1] else spec for spec in specs]
+    if eased == specs:
+        return None
+    names = ", ".join(spec["name"] for spec, new in zip(specs, eased) if spec != new)
+    return Advice(f"the {names} penalty outweighs D's own objective, so D cannot point G at the data; use the weight "
+                  "of its paper (WGAN-GP λ 10, Gulrajani et al. 2017; R1 γ 10, Mescheder et al. 2018)",
+                  override=f"plugins={flow_list(eased)}")
+
+
 ADVICE = {"d_overpowering": d_overpowering, "d_weak": d_weak, "mode_collapse": mode_collapse,
-          "divergence": divergence, "oscillation": oscillation, "d_overfitting": d_overfitting}
+          "divergence": divergence, "oscillation": oscillation, "d_overfitting": d_overfitting, "off_data": off_data}

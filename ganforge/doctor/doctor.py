@@ -41,6 +41,8 @@ class Doctor:
         new = []
         for name, rule in RULES.items():
             finding = rule.check(self.history, self.context)
+            if finding is not None and self.explained(rule):
+                finding = None
             if finding is None:
                 self._note_clear(name)
                 continue
@@ -53,6 +55,11 @@ class Doctor:
         new.sort(key=lambda finding: -severity_rank(finding.severity))  # at one step, errors before warnings
         self.findings.extend(new)
         return new
+
+    def explained(self, rule) -> bool:
+        """A rule that names a symptom (its YIELDS_TO lists the rules naming a cause of it) stays silent while one of
+        those rules' findings stands: rules/off_data.py yields to d_weak, d_overpowering, divergence, mode_collapse."""
+        return any(name in self.active for name in getattr(rule, "YIELDS_TO", ()))
 
     def _note_clear(self, name: str) -> None:
         if name not in self.active:

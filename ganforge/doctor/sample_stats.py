@@ -1,7 +1,7 @@
 """Periodic statistics of G's samples (and of D on held-out real data), for the doctor's rules.
 
-Every `doctor.sample_every` steps, G draws a fixed latent batch (its own torch.Generator, so the
-training RNG never moves; eval mode under no_grad, so batch-norm statistics never move) and we
+Every `doctor.sample_every` steps, G draws a fixed latent batch (its own random stream,
+random_streams.PROBE, so the training RNG never moves and no other stream draws the same numbers; eval mode under no_grad, so batch-norm statistics never move) and we
 compare the samples with a fixed batch of real data:
 
 - samples/diversity: mean pairwise L2 distance of the samples ÷ the same on the real batch
@@ -30,10 +30,9 @@ import math
 import torch
 
 from ..metrics.modes import mixture_modes
+from ..random_streams import PROBE, PROBE_HELDOUT, stream
 from ..sampling import generate
 
-PROBE_SEED = 104_729  # unrelated to any training seed: the probe's latents and real batch
-HELDOUT_SEED = 130_363
 IMAGE_PROBE_SIZE = 256
 POINT_PROBE_SIZE = 1000  # 2-D mixtures: enough points for mode counts (PacGAN uses 2,500)
 MODE_MIN_SHARE = 0.008  # a mode is captured with ≥ 0.8% of the samples: 20 of 2,500, as in PacGAN
@@ -42,13 +41,12 @@ SATURATED = 0.99
 
 class SampleProbe:
     def __init__(self, state, heldout_source=None):
-        data = state.data
+        data, seed = state.data, state.config.train.seed
         self.size = IMAGE_PROBE_SIZE if data.is_image else POINT_PROBE_SIZE
         if hasattr(data, "__len__"):
             self.size = min(self.size, len(data))  # a tiny dataset: each real row once (repeats would be "duplicates")
-        generator = torch.Generator().manual_seed(PROBE_SEED)
-        self.z = state.G.sample_latent(self.size, generator=generator).to(state.device)
-        self.real, labels = data.batch(0, self.size, PROBE_SEED)
+        self.z = state.G.sample_latent(self.size, generator=stream(seed, PROBE)).to(state.device)
+        self.real, labels = data.batch(0, self.size, seed + PROBE)
         self.labels = None if state.fixed_labels is None or labels is None else labels.to(state.device)
         self.real_flat = self.real.flatten(1).float()
         self.compares = self.size >= 2  # distances and spreads need two rows: a one-sample dataset has none
@@ -59,7 +57,7 @@ class SampleProbe:
             nearest_real = float(nearest_distances(self.real_flat, self.real_flat, exclude_self=True).median())
             self.real_nn = max(nearest_real, 1e-3 * self.real_mean_distance)  # a dataset of repeated images has 0 here
             self.real_std = float(self.real_flat.std(dim=0).mean())
-        self.heldout = heldout_batch(data, heldout_source, self.size)
+        self.heldout = heldout_batch(data, heldout_source, self.size, seed + PROBE_HELDOUT)
 
     @torch.no_grad()
     def __call__(self, state) -> dict[str, float]:
@@ -96,12 +94,12 @@ class SampleProbe:
         return {"d/train_real": train_real, "d/heldout_real": heldout_real}
 
 
-def heldout_batch(data, heldout_source, size: int):
-    """A real batch D never trained on (see the module docstring), or None."""
+def heldout_batch(data, heldout_source, size: int, seed: int):
+    """A real batch D never trained on (see the module docstring), drawn with `seed`, or None."""
     if hasattr(data, "centres"):
-        return data.batch(0, size, HELDOUT_SEED)
+        return data.batch(0, size, seed)
     if heldout_source is not None:
-        return heldout_source.batch(0, size, HELDOUT_SEED)
+        return heldout_source.batch(0, size, seed)
     return None
 
 

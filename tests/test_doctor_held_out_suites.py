@@ -1,0 +1,49 @@
+"""The doctor's held-out suites (benchmarks/doctor_suite/held_out*/): labelled configs, a folder each, a role each."""
+import importlib.util
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+SUITES = Path(__file__).resolve().parent.parent / "benchmarks" / "doctor_suite"
+
+
+@pytest.fixture(scope="module")
+def held_out_suite():
+    spec = importlib.util.spec_from_file_location("doctor_held_out_suite", SUITES / "held_out_suite.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("doctor_held_out_suite", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("folder", ["held_out", "held_out_2"])
+def test_every_config_is_valid_labelled_and_explained(held_out_suite, folder):
+    runs = held_out_suite.suite_runs(None, SUITES / folder)
+    for run in runs:
+        text = run.path.read_text()
+        assert re.search(r"^# why: \S", text, re.M), run.name
+        assert held_out_suite.suite_config(run.path).name == run.name
+
+
+def test_the_second_suite_has_healthy_runs_beside_the_failures_of_each_mixture_family(held_out_suite):
+    runs = held_out_suite.suite_runs(None, SUITES / "held_out_2")
+    assert 12 <= len(runs) <= 16
+    by_family = Counter((held_out_suite.family(run), run.label == "healthy") for run in runs)
+    for family in {held_out_suite.family(run) for run in runs}:
+        assert by_family[(family, True)] >= 1 and by_family[(family, False)] >= 1, family
+    older = {held_out_suite.family(run) for run in held_out_suite.suite_runs(None, SUITES / "held_out")}
+    calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
+    assert {"ring12", "grid4", "vectors4d"} <= {held_out_suite.family(run) for run in runs} - older - calibration
+
+
+def test_a_suite_is_picked_by_folder_and_says_its_role(held_out_suite, tmp_path):
+    first, second = held_out_suite.suite_at("held_out"), held_out_suite.suite_at("held_out_2")
+    assert (first.role, second.role) == ("calibration", "held-out")
+    assert (first.section, second.section) == ("doctor-held-out", "doctor-held-out-2")
+    assert second.labels_json == SUITES / "held_out_2" / "labels.json"
+    assert held_out_suite.suite_at(str(tmp_path)).role == "held-out"  # a folder of one's own is held out
+    with pytest.raises(held_out_suite.GanforgeError):
+        held_out_suite.suite_at(str(tmp_path / "missing"))
