@@ -124,8 +124,8 @@ def candidates() -> list[str]:
     return sorted(str(path) for path in CANDIDATES.glob("*.yaml"))
 
 
-def same_settings(preset: str, candidate: str) -> bool:
-    """Whether two configs resolve alike but for their names."""
+def same_preset_settings(preset: str, candidate: str) -> bool:
+    """Whether two presets or config files resolve alike but for their names."""
     first, second = load_config(preset).to_dict(), load_config(candidate).to_dict()
     return {**first, "name": None} == {**second, "name": None}
 
@@ -159,7 +159,7 @@ def describe(mixtures) -> list[str]:
 def write_tables(presets: list[str], command: str) -> None:
     screened = candidates()
     results = stored_results([*presets, *screened])
-    frozen_as = [preset_label(c) for c in screened if same_settings("mixture_best", c)]
+    frozen_as = [preset_label(c) for c in screened if same_preset_settings("mixture_best", c)]
     write_section("mixture-best", "\n".join([
         "## One recipe for any 2-D mixture: `mixture_best`",
         "",
