@@ -173,7 +173,7 @@ def write_tables(presets: list[str], command: str) -> None:
         "the preset's settings come from the tuning set only (`ring_best`'s and `grid_best`'s tuning on the ring",
         "and the grid, and the candidates in benchmarks/mixture_best_candidates/); the held-out set is run once,",
         "after the preset is frozen (a change after that moves its rows to tuning and needs new held-out mixtures).",
-        "`ring_best` and `grid_best` are shown on the same sets for comparison. Presets with rejection sampling",
+        f"Presets run here: {', '.join('`' + preset_label(p) + '`' for p in presets)}. Presets with rejection sampling",
         "are scored through it (it is what their sampling uses); the stored runs also hold G alone.",
         *([f"`mixture_best` has the settings of the candidate `{frozen_as[0]}`, so that candidate's tuning rows are its own."]
           if frozen_as else []),
@@ -219,7 +219,8 @@ def main() -> None:
                         print(preset_label(preset), mixture.name, seed, result["modes"], "/", result["total_modes"],
                               f"{100 * result['high_quality']:.1f}%", f"{result['cpu_seconds']:.0f}s", flush=True)
     if args.table:
-        write_tables(presets, "python benchmarks/mixture_best.py --set tuning|held-out [--mixtures ...], then --table")
+        write_tables(presets, f"python benchmarks/mixture_best.py --set tuning|held-out --presets {args.presets} "
+                              "[--mixtures ...], then --table")
 
 
 if __name__ == "__main__":
