@@ -96,11 +96,13 @@ def data_itself(mixture) -> dict:
 def table(mixtures, results: dict, presets: list[str]) -> list[str]:
     """A row per (mixture, preset) with stored runs, the seeds that ran in order; first the data's own samples."""
     lines = ["| mixture | preset | seeds | modes per seed | all modes | high-quality % per seed | mean high-quality | "
-             "CPU-seconds per run (max) |", "|---|---|---|---|---|---|---|---|"]
+             "reverse KL per seed | G alone per seed: modes at high-quality % | CPU-seconds per run (max) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for mixture in mixtures:
         ceiling = data_itself(mixture)
         lines.append(f"| {mixture.name} | the data's own samples | - | {ceiling['modes']}/{ceiling['total_modes']} | - | "
-                     f"{100 * ceiling['high_quality']:.1f} | {100 * ceiling['high_quality']:.1f}% | - |")
+                     f"{100 * ceiling['high_quality']:.1f} | {100 * ceiling['high_quality']:.1f}% | "
+                     f"{ceiling['reverse_kl']:.3f} | - | - |")
         for preset in presets:
             seeds = [seed for seed in mixture.seeds if (preset_label(preset), mixture.name, seed) in results]
             if seeds:
@@ -117,15 +119,24 @@ def table_row(mixture: str, preset: str, seeds: list[int], runs: list[dict]) -> 
             f"{sum(run['modes'] == total for run in runs)}/{len(runs)} | "
             f"{', '.join(format(100 * run['high_quality'], '.1f') for run in runs)} | "
             f"{100 * statistics.mean(run['high_quality'] for run in runs):.1f}% | "
+            f"{', '.join(format(run['reverse_kl'], '.3f') for run in runs)} | {', '.join(map(alone, runs))} | "
             f"{statistics.mean(cpu):.0f} ({max(cpu):.0f}) |")
+
+
+def alone(run: dict) -> str:
+    """The same run's generator without rejection sampling, as 'modes/total at high-quality %'; '-' without it."""
+    if WITHOUT_REJECTION not in run:
+        return "-"
+    scores = run[WITHOUT_REJECTION]
+    return f"{scores['modes']}/{run['total_modes']} at {100 * scores['high_quality']:.1f}"
 
 
 def candidates() -> list[str]:
     return sorted(str(path) for path in CANDIDATES.glob("*.yaml"))
 
 
-def same_settings(preset: str, candidate: str) -> bool:
-    """Whether two configs resolve alike but for their names."""
+def same_preset_settings(preset: str, candidate: str) -> bool:
+    """Whether two presets or config files resolve alike but for their names."""
     first, second = load_config(preset).to_dict(), load_config(candidate).to_dict()
     return {**first, "name": None} == {**second, "name": None}
 
@@ -159,7 +170,7 @@ def describe(mixtures) -> list[str]:
 def write_tables(presets: list[str], command: str) -> None:
     screened = candidates()
     results = stored_results([*presets, *screened])
-    frozen_as = [preset_label(c) for c in screened if same_settings("mixture_best", c)]
+    frozen_as = [preset_label(c) for c in screened if same_preset_settings("mixture_best", c)]
     write_section("mixture-best", "\n".join([
         "## One recipe for any 2-D mixture: `mixture_best`",
         "",
@@ -173,8 +184,11 @@ def write_tables(presets: list[str], command: str) -> None:
         "the preset's settings come from the tuning set only (`ring_best`'s and `grid_best`'s tuning on the ring",
         "and the grid, and the candidates in benchmarks/mixture_best_candidates/); the held-out set is run once,",
         "after the preset is frozen (a change after that moves its rows to tuning and needs new held-out mixtures).",
-        "`ring_best` and `grid_best` are shown on the same sets for comparison. Presets with rejection sampling",
-        "are scored through it (it is what their sampling uses); the stored runs also hold G alone.",
+        f"Presets run here: {', '.join('`' + preset_label(p) + '`' for p in presets)}. Presets with rejection sampling",
+        "are scored through it (it is what their sampling uses); \"G alone\" is the same run's generator without it.",
+        "Reverse KL: KL(p̂ ‖ uniform) of the nearest-centre histogram (log K: all on one mode; the data's own row",
+        "gives the value for the mixture's weights); near the data's own with few high-quality samples means samples",
+        "over every mode's cell, but loose.",
         *([f"`mixture_best` has the settings of the candidate `{frozen_as[0]}`, so that candidate's tuning rows are its own."]
           if frozen_as else []),
         "",
@@ -219,7 +233,8 @@ def main() -> None:
                         print(preset_label(preset), mixture.name, seed, result["modes"], "/", result["total_modes"],
                               f"{100 * result['high_quality']:.1f}%", f"{result['cpu_seconds']:.0f}s", flush=True)
     if args.table:
-        write_tables(presets, "python benchmarks/mixture_best.py --set tuning|held-out [--mixtures ...], then --table")
+        write_tables(presets, f"python benchmarks/mixture_best.py --set tuning|held-out --presets {args.presets} "
+                              "[--mixtures ...], then --table")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The 2-D mixtures `mixture_best` is chosen on (tuning) and judged on afterwards (held-out), with their seeds.
 
-Fixed before any setting of the preset was tried: settings are compared on TUNING only; HELD_OUT is
-run once, after the preset is frozen. A held-out mixture differs from every tuning one in its mode
-count, spacing or σ, and several have unequal weights or come from a .npy file. Its seeds are not
-tuning seeds.
+Settings are compared on TUNING only; HELD_OUT is fixed and committed before anything runs on it, and
+run once, with the frozen preset. A held-out mixture differs from every tuning one in its mode count,
+spacing or σ, and several have unequal weights or come from a .npy file. Its seeds are not tuning
+seeds. A held-out set whose rows were seen before the preset changed joins TUNING (the preset was
+changed after them), and a new HELD_OUT takes its place.
 
 A mixture is either a built-in data source with options (`ring`, `grid`: the judge takes its centres
 and σ from the source), or a .npy file of samples written here, deterministically from the mixture's
@@ -73,7 +74,7 @@ def cycling_weights(count: int, pattern=(1.0, 2.0, 3.0)) -> tuple:
     return tuple(pattern[k % len(pattern)] for k in range(count))
 
 
-TUNING = (
+TUNING_FIRST = (
     Mixture("ring", "8 modes on the unit circle, σ 0.01 (PacGAN's ring, the `ring` source)", seeds=(0, 1),
             builtin=("data.name=ring",)),
     Mixture("grid", "5×5 at {-4,-2,0,2,4}², σ 0.05 (PacGAN's grid, the `grid` source)", seeds=(0, 1),
@@ -83,7 +84,7 @@ TUNING = (
             weights=cycling_weights(10), file_seed=11),
 )
 
-HELD_OUT = (
+SEEN_HELD_OUT = (  # the first held-out set, run once with an earlier preset: tuning material since
     Mixture("grid7", "7×7 at spacing 2, σ 0.05 (`grid`, data.modes_per_side=7)", seeds=(100,),
             builtin=("data.name=grid", "data.modes_per_side=7")),
     Mixture("ring16", "16 modes on a circle of radius 2, σ 0.02 (`ring`, data.modes=16 radius=2 std=0.02)", seeds=(101,),
@@ -99,6 +100,27 @@ HELD_OUT = (
     Mixture("scattered20-weighted", ".npy: 20 modes scattered in a 12 × 8 box (≥ 1.2 apart), σ 0.08, weights 1:2:3:4 cycling",
             seeds=(105,), centres=scattered_centres(20, 12.0, 8.0, 1.2, seed=24), std=0.08,
             weights=cycling_weights(20, (1.0, 2.0, 3.0, 4.0)), file_seed=25),
+)
+
+TUNING = TUNING_FIRST + SEEN_HELD_OUT
+
+HELD_OUT = (  # committed before anything ran on it; run once, with mixture_best as frozen at the same commit
+    Mixture("ring6-wide", "6 modes on a circle of radius 3, σ 0.05 (`ring`, data.modes=6 radius=3 std=0.05)", seeds=(200,),
+            builtin=("data.name=ring", "data.modes=6", "data.radius=3", "data.std=0.05")),
+    Mixture("grid4", "4×4 at spacing 3, σ 0.1 (`grid`, data.modes_per_side=4 spacing=3 std=0.1)", seeds=(201,),
+            builtin=("data.name=grid", "data.modes_per_side=4", "data.spacing=3", "data.std=0.1")),
+    Mixture("ring9-offset-weighted", ".npy: 9 modes on a circle of radius 5 about (-3, 7), σ 0.15, weights 1:1:3 cycling",
+            seeds=(202,), centres=ring_centres(9, 5.0, centre=(-3.0, 7.0)), std=0.15,
+            weights=cycling_weights(9, (1.0, 1.0, 3.0)), file_seed=31),
+    Mixture("grid3x5-weighted", ".npy: 3×5 at spacing 1.5 from (10, 10), σ 0.04, weights 1:2:3:4 cycling",
+            seeds=(203,), centres=grid_centres(3, 5, 1.5, origin=(10.0, 10.0)), std=0.04,
+            weights=cycling_weights(15, (1.0, 2.0, 3.0, 4.0)), file_seed=32),
+    Mixture("scattered30-weighted", ".npy: 30 modes scattered in a 10 × 10 box (≥ 1.1 apart), σ 0.05, weights 1:1:2 cycling",
+            seeds=(204,), centres=scattered_centres(30, 10.0, 10.0, 1.1, seed=33), std=0.05,
+            weights=cycling_weights(30, (1.0, 1.0, 2.0)), file_seed=34),
+    Mixture("triangles12", ".npy: 4 triangles of side 0.6 at the corners of an 8 × 8 square, σ 0.05, equal weights",
+            seeds=(205,), centres=sum((ring_centres(3, 0.6 / math.sqrt(3), centre=corner) for corner in
+                                       ((0.0, 0.0), (8.0, 0.0), (0.0, 8.0), (8.0, 8.0))), ()), std=0.05, file_seed=35),
 )
 
 
