@@ -136,3 +136,26 @@ def test_a_resumed_run_goes_on_with_the_thread_count_its_checkpoint_recorded(set
         assert (resumed.threads, torch.get_num_threads()) == (expected, expected)
     finally:
         torch.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("environment, expected", [("2", 2), ("1", 1), ("", 1), ("zero", 1)])
+def test_auto_takes_omp_num_threads_when_the_user_set_it(monkeypatch, environment, expected):
+    """A set OMP_NUM_THREADS is the user's choice: auto takes it unmeasured (here on a 2-D MLP, where auto alone
+    takes 1); an empty or non-numeric value is no choice."""
+    monkeypatch.setenv("OMP_NUM_THREADS", environment)
+    monkeypatch.setattr(threads, "fastest_count", lambda *args: pytest.fail("auto measured despite the environment"))
+    previous = torch.get_num_threads()
+    try:
+        state = build_state(validate(tiny_ring_raw(threads="auto")))
+        assert (state.threads, torch.get_num_threads()) == (expected, expected)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_a_number_in_the_config_wins_over_omp_num_threads(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    previous = torch.get_num_threads()
+    try:
+        assert build_state(validate(tiny_ring_raw(threads=2))).threads == 2
+    finally:
+        torch.set_num_threads(previous)

@@ -6,6 +6,7 @@ else is running on the machine, spin for cores the other load holds (docs/speed.
 convolutions, on an idle machine, do gain from a second core. `auto` therefore decides from the work:
 
 * on CUDA, one thread: the host only launches kernels;
+* `OMP_NUM_THREADS` set for the process: that count, nothing measured (the user has chosen);
 * a step under `TINY_STEP_FLOPS` forward FLOPs (the 2-D MLPs): one thread, nothing measured;
 * otherwise it times a forward and backward pass of copies of G and D over one batch at one thread and
   at more (`candidate_counts`), alternating so that a load arriving or leaving hits each alike, and takes
@@ -104,9 +105,20 @@ def fastest_count(timed_pass, counts: list[int]) -> int:
     return best if median[best] <= FASTER_BY * median[1] else 1
 
 
+def environment_threads() -> int | None:
+    """The count the user set for the process in `OMP_NUM_THREADS` (a positive integer), else None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else None
+
+
 def auto_threads(state) -> int:
     """The thread count `auto` picks for this run's nets, batch and device (see the module doc)."""
-    if state.device.type != "cpu" or cores() == 1 or step_flops(state) < TINY_STEP_FLOPS:
+    if state.device.type != "cpu":
+        return 1
+    chosen = environment_threads()
+    if chosen is not None:
+        return chosen
+    if cores() == 1 or step_flops(state) < TINY_STEP_FLOPS:
         return 1
     with torch.random.fork_rng(devices=[]):  # nothing the run draws later depends on the measurement
         return fastest_count(pass_seconds_function(state), candidate_counts(cores()))
@@ -146,6 +158,6 @@ class ThreadsWatch:
 
 
 def watch_threads(state, bus) -> None:
-    """Attach a `ThreadsWatch` when `train.threads` is auto and auto took more than one thread."""
-    if state.config.train.threads == "auto" and state.threads > 1:
+    """Attach a `ThreadsWatch` when `train.threads` is auto and auto measured more than one thread."""
+    if state.config.train.threads == "auto" and state.threads > 1 and environment_threads() is None:
         bus.listeners.append(ThreadsWatch(state))
