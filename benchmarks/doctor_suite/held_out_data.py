@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from photo_patches import write_patches  # benchmarks/, on the path of every script that imports this module
 
 DATA_DIR = Path("/tmp/doctor_suite_data")
 PATCH_SEED = 4321
@@ -37,35 +38,10 @@ def centres_path(data_path: Path | str) -> Path:
 def prepare_held_out_data() -> None:
     """Write every held-out data file that does not exist yet."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    if not (PATCHES / f"{PATCH_COUNT - 1:04d}.png").exists():
-        write_patches(PATCHES)
+    write_patches(PATCHES, PATCH_COUNT, PATCH_SIDE, PATCH_SEED, PHOTO_SHRINK)  # skipped when already written
     for name in VECTOR_SETS:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_vectors(name)
-
-
-def photo_arrays() -> list[np.ndarray]:
-    from PIL import Image
-    from sklearn.datasets import load_sample_images
-
-    shrunk = []
-    for photo in load_sample_images().images:
-        image = Image.fromarray(photo)
-        shrunk.append(np.asarray(image.resize((image.width // PHOTO_SHRINK, image.height // PHOTO_SHRINK), Image.BILINEAR)))
-    return shrunk
-
-
-def write_patches(folder: Path) -> None:
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(PATCH_SEED)
-    photos = photo_arrays()
-    for index in range(PATCH_COUNT):
-        photo = photos[index % len(photos)]
-        top = rng.integers(0, photo.shape[0] - PATCH_SIDE + 1)
-        left = rng.integers(0, photo.shape[1] - PATCH_SIDE + 1)
-        Image.fromarray(photo[top:top + PATCH_SIDE, left:left + PATCH_SIDE]).save(folder / f"{index:04d}.png")
 
 
 def vector_centres(name: str) -> np.ndarray:
