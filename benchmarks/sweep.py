@@ -1,4 +1,4 @@
-"""The doctor as a sweep pruner: the same random search with and without it, on the ring.
+"""The doctor as a sweep pruner: the same random search with and without it, on the ring, the grid and Fashion-MNIST.
 
     OMP_NUM_THREADS=1 python benchmarks/sweep.py      # writes the "sweep" section of docs/benchmarks.md
 
@@ -12,16 +12,20 @@ would have been the best. The space holds failing regions: learning rates over f
 
 A trial counts as failed when the doctor reported an error finding in it (in the arm without the
 pruner the doctor still runs and writes doctor.jsonl, it only stops nothing) or when it ended with
-an error. CPU is each trial's process CPU time (one torch thread) as the sweep records it.
+an error. CPU is each trial's process CPU time (one torch thread) as the sweep records it, start-up
+included. The sweeps run two at a time (one process each, one torch thread each).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
@@ -31,8 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from ganforge.sweep.doctor_pruner import first_error  # noqa: E402
 
-STEPS = 300
-BATCH_SIZE = 128
 SPACE = {
     "optim.g.lr": {"log_uniform": [1.0e-5, 1.0e-1]},
     "optim.d.lr": {"log_uniform": [1.0e-5, 1.0e-1]},
@@ -41,23 +43,61 @@ SPACE = {
 }
 
 
-def spec(seed: int, trials: int, doctor: bool) -> dict:
-    return {"name": f"ring-seed{seed}-{'doctor' if doctor else 'plain'}", "base": "ring",
-            "overrides": {"train.steps": STEPS, "train.batch_size": BATCH_SIZE, "train.sample_every": STEPS, "train.checkpoint_every": STEPS,
-                          "train.tensorboard": False},
-            "space": SPACE, "objective": {"metric": "reverse_kl", "direction": "minimize", "every": 100},
+@dataclass(frozen=True)
+class Setting:
+    """One base config to sweep: how long a trial trains and what it is scored by."""
+    name: str
+    base: str
+    steps: int
+    batch_size: int
+    objective: dict
+    about: str
+
+    def overrides(self) -> dict:
+        return {"train.steps": self.steps, "train.batch_size": self.batch_size, "train.sample_every": self.steps,
+                "train.checkpoint_every": self.steps, "train.tensorboard": False}
+
+
+SETTINGS = {setting.name: setting for setting in (
+    Setting("ring", "ring", 2000, 256, {"metric": "reverse_kl", "direction": "minimize", "every": 250},
+            "the `ring` preset's own length and batch; reverse KL of the mode shares"),
+    Setting("ring_300", "ring", 300, 128, {"metric": "reverse_kl", "direction": "minimize", "every": 100},
+            "short trials; reverse KL of the mode shares"),
+    Setting("grid", "grid", 2000, 256, {"metric": "reverse_kl", "direction": "minimize", "every": 250},
+            "the `grid` preset (it trains 5000 steps) screened at 2000; reverse KL of the mode shares"),
+    Setting("fashion", "fashion_dcgan", 400, 64, {"metric": "fid", "direction": "minimize", "every": 100, "n": 2000},
+            "the `fashion_dcgan` preset (it trains 2000 steps) screened at 400; FD on 2,000 samples in "
+            "`fashion_classifier` features"),
+)}
+ARMS = (False, True)  # doctor pruner off, on
+
+
+def spec(setting: Setting, seed: int, trials: int, doctor: bool) -> dict:
+    return {"name": f"{setting.name}-seed{seed}-{'doctor' if doctor else 'plain'}", "base": setting.base,
+            "overrides": setting.overrides(), "space": SPACE, "objective": setting.objective,
             "budget": {"trials": trials}, "sampler": {"name": "random", "seed": seed},
             "pruner": {"doctor": doctor, "optuna": "none"}}
 
 
-def start_sweep(workdir: Path, seed: int, trials: int, doctor: bool) -> tuple[subprocess.Popen, Path]:
-    settings = spec(seed, trials, doctor)
+def start_sweep(workdir: Path, settings: dict) -> tuple[subprocess.Popen, Path]:
     path = workdir / f"{settings['name']}.yaml"
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
     sweep_dir = workdir / settings["name"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "ganforge", "sweep", str(path), "--sweep-dir", str(sweep_dir), "--quiet"]
     return subprocess.Popen(command, env=env, cwd=ROOT), sweep_dir
+
+
+def start_up_cpu(workdir: Path, setting: Setting) -> float:
+    """CPU seconds of a one-step run of the setting's base: what every trial pays before it trains."""
+    run_dir = workdir / f"{setting.name}-start-up"
+    overrides = [f"{key}={value}" for key, value in {**setting.overrides(), "train.steps": 1}.items()]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "ganforge", "train", setting.base, *overrides, "--run-dir", str(run_dir),
+                    "--quiet"], env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}, check=True,
+                   stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def summarise(sweep_dir: Path, name: str) -> dict:
@@ -72,15 +112,24 @@ def summarise(sweep_dir: Path, name: str) -> dict:
             "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials)}
 
 
-def run(workdir: Path, seeds: list[int], trials: int) -> dict:
-    results = {}
-    for seed in seeds:  # the two arms of a seed side by side: one process each, one torch thread each
-        arms = {doctor: start_sweep(workdir, seed, trials, doctor) for doctor in (False, True)}
-        for doctor, (process, sweep_dir) in arms.items():
-            if process.wait() != 0:
+def run(workdir: Path, settings: list[Setting], seeds: list[int], trials: int, jobs: int) -> dict:
+    """Every (setting, seed, arm) sweep, `jobs` at a time, the costliest settings first."""
+    queue = [(setting.name, seed, doctor) for setting in settings for seed in seeds for doctor in ARMS]
+    running, results = {}, {}
+    while queue or running:
+        while queue and len(running) < jobs:
+            name, seed, doctor = key = queue.pop(0)
+            running[key] = start_sweep(workdir, spec(SETTINGS[name], seed, trials, doctor))
+        time.sleep(1.0)
+        for key, (process, sweep_dir) in list(running.items()):
+            if process.poll() is None:
+                continue
+            del running[key]
+            name, seed, doctor = key
+            if process.returncode != 0:
                 raise SystemExit(f"sweep {sweep_dir} failed with exit code {process.returncode}")
-            results[(seed, doctor)] = summarise(sweep_dir, spec(seed, trials, doctor)["name"])
-            print(json.dumps({"seed": seed, "doctor": doctor, **results[(seed, doctor)]}), flush=True)
+            results[key] = summarise(sweep_dir, spec(SETTINGS[name], seed, trials, doctor)["name"])
+            print(json.dumps({"setting": name, "seed": seed, "doctor": doctor, **results[key]}), flush=True)
     return results
 
 
@@ -88,38 +137,64 @@ def cell(value) -> str:
     return "–" if value is None else f"{value:.3g}"
 
 
-def markdown(results: dict, seeds: list[int], trials: int) -> str:
+def as_good(with_doctor: dict, without: dict) -> bool:
+    return with_doctor["best"] is not None and (without["best"] is None or with_doctor["best"] <= without["best"])
+
+
+def setting_rows(results: dict, setting: Setting, seeds: list[int]) -> list[str]:
+    rows = []
+    for seed in seeds:
+        for doctor in ARMS:
+            r = results[(setting.name, seed, doctor)]
+            rows.append(f"| {setting.name} | {seed} | {'doctor' if doctor else 'none'} | {r['trials']} | {cell(r['best'])} | "
+                        f"{r['cpu']:.0f} s | {r['failed']} | {r['failed_cpu']:.0f} s | {r['pruned']} |")
+    return rows
+
+
+def summary_row(results: dict, name: str, keys: list[tuple[str, int]]) -> tuple[str, bool]:
+    total = {doctor: sum(results[(s, seed, doctor)]["cpu"] for s, seed in keys) for doctor in ARMS}
+    failed = {doctor: sum(results[(s, seed, doctor)]["failed_cpu"] for s, seed in keys) for doctor in ARMS}
+    good = sum(as_good(results[(s, seed, True)], results[(s, seed, False)]) for s, seed in keys)
+    saved = 1 - total[True] / total[False]
+    met = good == len(keys) and saved >= 0.3
+    return (f"| {name} | {total[False]:.0f} s | {total[True]:.0f} s | {100 * saved:.0f}% | "
+            f"{failed[False]:.0f} s → {failed[True]:.0f} s | {good} of {len(keys)} | {'met' if met else 'not met'} |"), met
+
+
+def markdown(results: dict, start_up: dict, settings: list[Setting], seeds: list[int], trials: int) -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from report import machine
 
-    lines = ["| seed | pruner | trials | best reverse KL | CPU, all trials | failed trials | CPU on failed trials | pruned |",
-             "|---|---|---|---|---|---|---|---|"]
-    for seed in seeds:
-        for doctor in (False, True):
-            r = results[(seed, doctor)]
-            lines.append(f"| {seed} | {'doctor' if doctor else 'none'} | {r['trials']} | {cell(r['best'])} | "
-                         f"{r['cpu']:.0f} s | {r['failed']} | {r['failed_cpu']:.0f} s | {r['pruned']} |")
-    total = {doctor: sum(results[(s, doctor)]["cpu"] for s in seeds) for doctor in (False, True)}
-    failed = {doctor: sum(results[(s, doctor)]["failed_cpu"] for s in seeds) for doctor in (False, True)}
-    as_good = sum(results[(s, True)]["best"] is not None and (results[(s, False)]["best"] is None or
-                  results[(s, True)]["best"] <= results[(s, False)]["best"]) for s in seeds)
-    saved = 1 - total[True] / total[False]
+    rows = [row for setting in settings for row in setting_rows(results, setting, seeds)]
+    summaries = [summary_row(results, s.name, [(s.name, seed) for seed in seeds]) for s in settings]
+    headline = [s for s in settings if s.name != "ring_300"] or settings
+    overall, overall_met = summary_row(results, " + ".join(s.name for s in headline),
+                                       [(s.name, seed) for s in headline for seed in seeds])
+    described = "\n".join(f"- `{s.name}`: {s.steps} steps of batch {s.batch_size} a trial, {s.about}, at the last step; "
+                          f"a one-step run of it costs {start_up[s.name]:.1f} CPU-s (start-up)." for s in settings)
     return f"""## Sweep: the doctor as a pruner (`benchmarks/sweep.py`)
 
-`ganforge sweep` on the ring preset ({STEPS} steps of batch {BATCH_SIZE} a trial, objective: reverse KL of the mode shares,
-minimised, at the last step), a seeded random sampler over {', '.join(f'`{k}`' for k in SPACE)}
+`ganforge sweep` with a seeded random sampler over {', '.join(f'`{k}`' for k in SPACE)}
 ({SPACE['optim.g.lr']['log_uniform'][0]:g} to {SPACE['optim.g.lr']['log_uniform'][1]:g} for both learning
 rates, log-uniform; 1-5 D steps; losses {', '.join(SPACE['loss.name']['choice'])}); {trials} trials per sweep,
-the same budget with the doctor pruner on and off (no Optuna pruner). A failed trial: the doctor reported
-an error finding in it, or it ended with an error.
+the same trials with the doctor pruner on and off (no Optuna pruner). A failed trial: the doctor reported
+an error finding in it, or it ended with an error. The settings:
 
-{chr(10).join(lines)}
+{described}
 
-Over {len(seeds)} seeds: {total[True]:.0f} s of trial CPU with the doctor pruner against {total[False]:.0f} s
-without ({100 * saved:.0f}% less; on failed trials {failed[True]:.0f} s against {failed[False]:.0f} s); the best
-trial as good or better with the pruner on {as_good} of {len(seeds)} seeds. Target: an equal or better
-best metric with at least 30% less compute: {'met' if as_good == len(seeds) and saved >= 0.3 else 'not met'}.
-CPU includes each trial's start-up (Python, PyTorch, building the nets), the same in both arms.
+| setting | seed | pruner | trials | best value | CPU, all trials | failed trials | CPU on failed trials | pruned |
+|---|---|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+Summed over seeds {', '.join(map(str, seeds))}. Target: an equal or better best value on every seed with at least 30% less compute.
+
+| setting | CPU without the pruner | CPU with it | less | CPU on failed trials | best as good or better | target |
+|---|---|---|---|---|---|---|
+{chr(10).join(row for row, _ in summaries)}{'' if len(settings) == 1 else chr(10) + overall}
+
+Over {' + '.join(f'`{s.name}`' for s in headline)} together the target is {'met' if overall_met else 'not met'}. CPU includes each trial's start-up
+(Python, PyTorch, building the nets), the same in both arms; the shorter the trials, the larger its share,
+and the less stopping a trial early can save.
 
 On {machine()}; each trial a process of its own, one torch thread. Rerun with the same `--workdir`, the
 script trains nothing new: each sweep's budget is spent, and the table is read from the studies again."""
@@ -127,16 +202,20 @@ script trains nothing new: each sweep's budget is spent, and the table is read f
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=["fashion", "grid", "ring", "ring_300"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--jobs", type=int, default=2, help="sweeps side by side (default 2)")
     parser.add_argument("--workdir", type=Path, help="keep the sweeps here (default: a new temporary folder)")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args()
     args.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ganforge-sweep-"))
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"sweeps in {args.workdir}", flush=True)
-    results = run(args.workdir, args.seeds, args.trials)
-    text = markdown(results, args.seeds, args.trials)
+    settings = [SETTINGS[name] for name in args.settings]
+    start_up = {setting.name: start_up_cpu(args.workdir, setting) for setting in settings}
+    results = run(args.workdir, settings, args.seeds, args.trials, args.jobs)
+    text = markdown(results, start_up, settings, args.seeds, args.trials)
     print(text)
     if not args.no_write:
         from report import write_section
