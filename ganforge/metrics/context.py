@@ -77,7 +77,7 @@ class EvalContext:
         """float64 [N, D]: the extractor's features (per channel, concatenated, when it reads one channel), or the data itself."""
         if self.extractor is None:
             return np.asarray(self.data_source.to_data_units(x), dtype=np.float64).reshape(len(x), -1)
-        return np.concatenate([_as_numpy(self.extractor.features(part)) for part in self._extractor_inputs(x)], axis=1)
+        return extractor_features(self.extractor, x)
 
     def provenance(self) -> dict:
         extractor = self._cache.get("extractor")  # only what was used: asking would build it
@@ -99,19 +99,11 @@ class EvalContext:
         if self.extractor is None or not self.extractor.num_classes:
             raise GanforgeError("this metric needs class probabilities, which only a classifier extractor gives "
                                 "(eval.extractor: digits_classifier, fashion_classifier or inception_v3)")
-        parts = self._extractor_inputs(x)
+        parts = extractor_inputs(self.extractor, x)
         if len(parts) != 1:
             raise GanforgeError(f"class probabilities need images with {self.extractor.input_shape[0]} channel(s), "
                                 f"got {x.shape[1]}; the stacked data's per-channel classes are scored by stacked_modes")
         return _as_numpy(self.extractor.probabilities(parts[0]))
-
-    def _extractor_inputs(self, x: torch.Tensor) -> list[torch.Tensor]:
-        wanted = self.extractor.input_shape[0]
-        if x.dim() != 4 or x.shape[1] == wanted or wanted == 3:  # inception turns grey into RGB itself
-            return [x]
-        if wanted == 1:
-            return [x[:, c:c + 1] for c in range(x.shape[1])]
-        raise GanforgeError(f"extractor {self.extractor.name} reads {wanted}-channel images; these have {x.shape[1]}")
 
     def _compute_real_features(self) -> np.ndarray:
         return self.features_of(real_samples(self.real_source, self.real_n, self.seed))
@@ -124,6 +116,21 @@ class EvalContext:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+
+def extractor_features(extractor, x: torch.Tensor) -> np.ndarray:
+    """float64 [N, D]: `extractor`'s features of images `x`, per channel and concatenated when it reads one channel."""
+    return np.concatenate([_as_numpy(extractor.features(part)) for part in extractor_inputs(extractor, x)], axis=1)
+
+
+def extractor_inputs(extractor, x: torch.Tensor) -> list[torch.Tensor]:
+    """`x` as the extractor reads it: whole, or one single-channel batch per channel for a one-channel extractor."""
+    wanted = extractor.input_shape[0]
+    if x.dim() != 4 or x.shape[1] == wanted or wanted == 3:  # inception turns grey into RGB itself
+        return [x]
+    if wanted == 1:
+        return [x[:, c:c + 1] for c in range(x.shape[1])]
+    raise GanforgeError(f"extractor {extractor.name} reads {wanted}-channel images; these have {x.shape[1]}")
 
 
 def draw_samples(generator: torch.nn.Module, data_source, n: int, seed: int) -> torch.Tensor:
