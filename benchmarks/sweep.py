@@ -95,14 +95,14 @@ def start_sweep(workdir: Path, settings: dict) -> tuple[subprocess.Popen, Path]:
     return subprocess.Popen(command, env=env, cwd=ROOT), sweep_dir
 
 
-def start_up_cpu(workdir: Path, setting: Setting) -> float:
+def start_up_cpu(setting: Setting) -> float:
     """CPU seconds of a one-step run of the setting's base: what every trial pays before it trains."""
-    run_dir = workdir / f"{setting.name}-start-up"
     overrides = [f"{key}={value}" for key, value in {**setting.overrides(), "train.steps": 1}.items()]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-m", "ganforge", "train", setting.base, *overrides, "--run-dir", str(run_dir),
-                    "--quiet"], env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}, check=True,
-                   stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "ganforge", "train", setting.base, *overrides, "--run-dir",
+                        str(Path(folder) / "run"), "--quiet"], env={**os.environ, "OMP_NUM_THREADS": "1",
+                       "PYTHONPATH": str(ROOT)}, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
@@ -223,7 +223,7 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"sweeps in {args.workdir}", flush=True)
     settings = [SETTINGS[name] for name in args.settings]
-    start_up = {setting.name: start_up_cpu(args.workdir, setting) for setting in settings}
+    start_up = {setting.name: start_up_cpu(setting) for setting in settings}
     results = run(args.workdir, settings, args.seeds, args.trials, args.jobs)
     text = markdown(results, start_up, settings, args.seeds, args.trials)
     print(text)
