@@ -188,3 +188,45 @@ def test_periodic_values_reach_optunas_pruner_and_its_verdict_is_the_reason(tmp_
     (tmp_path / "doctor.jsonl").write_text('{"step": 30, "rule": "mode_collapse", "severity": "warn", "message": "m"}\n'
                                            '{"step": 40, "rule": "oscillation", "severity": "error", "message": "cycles"}\n')
     assert pruner.verdict() == "doctor: oscillation at step 40: cycles"  # a warning never stops a trial; an error does
+
+
+def finished_study(values: list[float], direction: str = "maximize"):
+    study = optuna.create_study(direction=direction)
+    for value in values:
+        study.tell(study.ask(), value)
+    return study
+
+
+def error_finding(run_path):
+    (run_path / "doctor.jsonl").write_text('{"step": 40, "rule": "mode_collapse", "severity": "error", "message": "9/25 modes"}\n')
+
+
+def test_the_doctor_does_not_stop_the_trial_that_leads_the_study_until_it_falls_behind(tmp_path):
+    from ganforge.sweep.doctor_pruner import TrialPruner
+    from ganforge.sweep.objective import parse_objective
+    from ganforge.sweep.results import stopped_or_kept
+
+    study = finished_study([1.0, 5.0])  # modes of two finished trials: 5 is the study's best
+    trial = study.ask()
+    pruner = TrialPruner(trial, tmp_path, parse_objective({"metric": "modes", "direction": "maximize", "every": 10}), doctor=True)
+    (tmp_path / "eval.jsonl").write_text('{"step": 10, "metrics": {"modes": 11}}\n')
+    error_finding(tmp_path)
+    assert pruner.verdict() is None  # 11 modes beat 5: stopping it would leave the study a worse best
+    assert stopped_or_kept(study.trials[-1]) == "not stopped, leading: doctor: mode_collapse at step 40: 9/25 modes"
+    with (tmp_path / "eval.jsonl").open("a") as file:
+        file.write('{"step": 20, "metrics": {"modes": 5}}\n')  # a tie no longer leads
+    assert pruner.verdict() == "doctor: mode_collapse at step 40: 9/25 modes"
+
+
+@pytest.mark.parametrize("finished, periodic", [([], '{"step": 10, "metrics": {"fid": 3.0}}\n'),  # nothing finished yet
+                                                ([2.0], ""),  # no periodic value yet
+                                                ([2.0], '{"step": 10, "metrics": {"fid": 2.5}}\n')])  # behind (minimised)
+def test_the_doctor_stops_a_trial_that_does_not_lead(tmp_path, finished, periodic):
+    from ganforge.sweep.doctor_pruner import TrialPruner
+    from ganforge.sweep.objective import parse_objective
+
+    study = finished_study(finished, "minimize")
+    pruner = TrialPruner(study.ask(), tmp_path, parse_objective({"metric": "fid", "direction": "minimize", "every": 10}), doctor=True)
+    (tmp_path / "eval.jsonl").write_text(periodic)
+    error_finding(tmp_path)
+    assert pruner.verdict() == "doctor: mode_collapse at step 40: 9/25 modes"

@@ -2,13 +2,18 @@
 
 The trial's training process writes doctor.jsonl and eval.jsonl as it goes (doctor/live.py,
 train/periodic_eval.py); the sweep reads them while it runs. An error finding stops the trial at
-once, with the finding as the reason; each periodic value of the objective is reported to Optuna
+once, with the finding as the reason, unless the trial leads the study: its latest periodic value
+beats every finished trial's value, so stopping it would leave the study a worse best. A leading
+trial trains on with the finding kept as its `doctor_kept` attribute, and is stopped as soon as a
+later periodic value no longer leads. Each periodic value of the objective is reported to Optuna
 as an intermediate value, and Optuna's pruner (median, ...) may stop the trial too.
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
+
+import optuna
 
 from ..jsonl import read_records
 from .objective import Objective
@@ -37,13 +42,26 @@ class TrialPruner:
     def __init__(self, trial, run_path: Path, objective: Objective, doctor: bool):
         self.trial, self.run_path, self.objective, self.doctor = trial, run_path, objective, doctor
         self.reported: set[int] = set()
+        self.leading: tuple[int, bool] | None = None  # (periodic values seen, whether the latest leads the study)
 
     def verdict(self) -> str | None:
         if self.doctor:
             finding = first_error(self.run_path)
             if finding is not None:
-                return doctor_reason(finding)
+                if not self.leads():
+                    return doctor_reason(finding)
+                self.trial.set_user_attr("doctor_kept", doctor_reason(finding))
         return self.report_new_values()
+
+    def leads(self) -> bool:
+        """Whether the latest periodic value beats every finished trial's value (False before any of either)."""
+        values = periodic_values(self.run_path, self.objective)
+        if self.leading is None or self.leading[0] != len(values):  # judged again only when a new value arrives
+            finished = [trial.value for trial in self.trial.study.get_trials(
+                deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))]
+            ahead = bool(values and finished) and all(self.objective.better(values[-1][1], value) for value in finished)
+            self.leading = (len(values), ahead)
+        return self.leading[1]
 
     def report_new_values(self) -> str | None:
         for step, value in periodic_values(self.run_path, self.objective):

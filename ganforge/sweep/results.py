@@ -30,9 +30,15 @@ class Row:
 
 
 def rows(study: optuna.Study) -> list[Row]:
-    return [Row(trial.number, trial.params, trial.value, trial.state.name.lower(), trial.user_attrs.get("pruned_by", ""),
+    return [Row(trial.number, trial.params, trial.value, trial.state.name.lower(), stopped_or_kept(trial),
                 float(trial.user_attrs.get("cpu_seconds", 0.0)), trial.user_attrs.get("run_dir", ""))
             for trial in study.trials]
+
+
+def stopped_or_kept(trial) -> str:
+    """Why the trial was stopped, or the doctor's error finding it trained through because it led the study."""
+    kept = trial.user_attrs.get("doctor_kept")
+    return trial.user_attrs.get("pruned_by") or (f"not stopped, leading: {kept}" if kept else "")
 
 
 def counted(trial) -> bool:
