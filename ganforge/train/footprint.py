@@ -1,9 +1,7 @@
 """A lower bound on the memory training needs, computed before anything is allocated.
 
-The nets are built on PyTorch's "meta" device (shapes only, no storage) to count their weights; the
-largest activation comes from one forward pass of two samples through small-enough nets built on the
-CPU (activations grow in proportion to the batch), or of the whole batch on the meta device when the
-nets are large (its kernels cost about a second of imports, paid only then). So a `train.batch_size`, `z_dim`, net width or grid size nobody can allocate is refused
+The nets are built on PyTorch's "meta" device (shapes only, no storage) and run forward once on a
+meta batch, so a `train.batch_size`, `z_dim`, net width or grid size nobody can allocate is refused
 with one line naming the field, instead of an allocator error after the run folder was made:
 
     error: train.batch_size: training needs 6,170,000 GB at least (nets 0.00266 GB, one batch 6,170,000 GB,
@@ -26,8 +24,6 @@ from ..nets.conditioning import is_conditional
 from ..sampling import grid_count
 
 FLOAT = 4  # bytes of a float32
-PROBE_SAMPLES = 2  # batch norm in training mode needs two samples
-PROBE_LIMIT_BYTES = 2 ** 28  # nets whose weights are larger are probed on the meta device, never allocated
 
 
 def check_training_memory(config, data, device: torch.device) -> None:
@@ -56,31 +52,15 @@ def footprint(data, z_dim: int, batch: int, grid: int, g_spec: dict, d_spec: dic
         return None  # a net that cannot be built on the meta device: no estimate, build_state reports any problem
     parameters = sum(p.numel() for net in (G, D) for p in net.parameters())
     sample = math.prod(data.shape)
-    if parameters * FLOAT <= PROBE_LIMIT_BYTES:
-        largest_g, largest_d = (math.ceil(each * batch) for each in _activation_per_sample(g_spec, d_spec, shapes, z_dim))
-    else:
-        largest_g, largest_d = _largest_activation(G, D, z_dim, batch)
+    largest_g, largest_d = _largest_activation(G, D, z_dim, batch)
     nets = 2 * parameters * FLOAT  # weights and their gradients
     one_batch = (batch * (z_dim + 2 * sample) + largest_g + 2 * largest_d) * FLOAT  # z, real and fake x, activations
     sample_grid = grid * (z_dim + sample) * FLOAT
     return {"nets": nets, "one batch": one_batch, "sample grid": sample_grid, "total": nets + one_batch + sample_grid}
 
 
-def _activation_per_sample(g_spec: dict, d_spec: dict, shapes: dict, z_dim: int) -> tuple[float, float]:
-    """Elements per sample of the largest output of any module of G, then of D, from a real two-sample pass.
-
-    The throwaway nets are initialised inside a forked random state, so the run's own nets, built next,
-    get exactly the weights they would get without this probe.
-    """
-    with torch.random.fork_rng(devices=[]):
-        G = GENERATORS.build(g_spec, field="generator", z_dim=z_dim, **shapes)
-        D = DISCRIMINATORS.build(d_spec, field="discriminator", **shapes)
-        largest_g, largest_d = _largest_activation(G, D, z_dim, PROBE_SAMPLES)
-    return largest_g / PROBE_SAMPLES, largest_d / PROBE_SAMPLES
-
-
 def _largest_activation(G, D, z_dim: int, batch: int) -> tuple[int, int]:
-    """Elements of the largest output of any module of G, then of D, on a batch (0, 0 if it cannot run on G's device)."""
+    """Elements of the largest output of any module of G, then of D, on a meta batch (0, 0 if it cannot run there)."""
     largest = {G: 0, D: 0}
 
     def watch(net):
@@ -92,10 +72,9 @@ def _largest_activation(G, D, z_dim: int, batch: int) -> tuple[int, int]:
     handles = watch(G) + watch(D)
     try:
         with torch.no_grad():
-            device = next(G.parameters()).device
-            labels = torch.zeros(batch, dtype=torch.long, device=device) if is_conditional(G) else None
-            D(G(torch.zeros(batch, z_dim, device=device), labels), labels)
-    except Exception:  # some op without a kernel there: the activations are left out of the bound
+            labels = torch.zeros(batch, dtype=torch.long, device="meta") if is_conditional(G) else None
+            D(G(torch.empty(batch, z_dim, device="meta"), labels), labels)
+    except Exception:  # some op without a meta kernel: the activations are left out of the bound
         pass
     finally:
         for handle in handles:
