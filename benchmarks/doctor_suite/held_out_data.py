@@ -8,7 +8,12 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
 - `vectors_8d.npy`, `vectors_4d.npy`: float32 [N, D] points from a few Gaussians (std VECTOR_STD) whose
   centres lie in [-0.7, 0.7]^D (VECTOR_SETS: dimensions, modes, seed), read with
   `data: {name: array, path: ...}`. The centres are kept beside each (`<name>_centres.npy`) for the
-  suite's own mode count, never shown to ganforge.
+  suite's own mode count, never shown to ganforge;
+- held_out_3's data (MIXTURE_SETS, GRAY_PATCHES): `scatter_2d.npy`, 2-D points from 10 Gaussians (std 0.04)
+  at random positions in [-0.8, 0.8]² at least 0.3 apart; `uneven_3d.npy`, 3-D points from 7 Gaussians
+  (std 0.05) in [-0.7, 0.7]³ at least 0.4 apart, drawn with unequal weights (4:3:2:2:1:1:1), their centres
+  beside each like the vectors'; `gray_patches/`, 16×16 greyscale PNG patches cut from the same two
+  photographs shrunk 2× (not 4×) at other positions, read with `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -23,6 +28,13 @@ PATCH_COUNT, PATCH_SIDE, PHOTO_SHRINK = 1024, 16, 4
 VECTOR_COUNT, VECTOR_STD = 4000, 0.05
 VECTOR_SETS = {"vectors_8d": (8, 6, 8765), "vectors_4d": (4, 5, 5678)}  # name: (dimensions, modes, seed)
 PATCHES = DATA_DIR / "photo_patches"
+# name: (dimensions, modes, seed, std, half-width of the box the centres lie in, least distance between centres,
+#        relative weights of the modes or None for equal ones)
+MIXTURE_SETS = {"scatter_2d": (2, 10, 2468, 0.04, 0.8, 0.3, None),
+                "uneven_3d": (3, 7, 1357, 0.05, 0.7, 0.4, (4, 3, 2, 2, 1, 1, 1))}
+MIXTURE_COUNT = 6000
+GRAY_PATCHES = DATA_DIR / "gray_patches"
+GRAY_SEED, GRAY_COUNT, GRAY_SIDE, GRAY_SHRINK = 8642, 2048, 16, 2
 
 
 def vectors_path(name: str) -> Path:
@@ -35,6 +47,12 @@ def centres_path(data_path: Path | str) -> Path:
     return data_path.with_name(f"{data_path.stem}_centres.npy")
 
 
+def mixture_std(data_path: Path | str) -> float:
+    """The std of each Gaussian of the mixture stored at `data_path`."""
+    name = Path(data_path).stem
+    return MIXTURE_SETS[name][3] if name in MIXTURE_SETS else VECTOR_STD
+
+
 def prepare_held_out_data() -> None:
     """Write every held-out data file that does not exist yet."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -42,6 +60,10 @@ def prepare_held_out_data() -> None:
     for name in VECTOR_SETS:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_vectors(name)
+    for name in MIXTURE_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_mixture(name)
+    write_gray_patches(GRAY_PATCHES)
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -56,3 +78,44 @@ def write_vectors(name: str) -> None:
     points = centres[rng.integers(0, modes, VECTOR_COUNT)] + rng.normal(0, VECTOR_STD, (VECTOR_COUNT, dimensions))
     np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
     np.save(centres_path(vectors_path(name)), centres)
+
+
+def mixture_centres(name: str) -> np.ndarray:
+    """MIXTURE_SETS[name]'s centres: uniform in the box, each drawn again until it is far enough from the others."""
+    dimensions, modes, seed, _, half_width, least_distance, _ = MIXTURE_SETS[name]
+    rng = np.random.default_rng(seed)
+    centres = []
+    while len(centres) < modes:
+        centre = rng.uniform(-half_width, half_width, dimensions)
+        if all(np.linalg.norm(centre - other) >= least_distance for other in centres):
+            centres.append(centre)
+    return np.asarray(centres, dtype=np.float32)
+
+
+def write_mixture(name: str) -> None:
+    dimensions, modes, seed, std, _, _, weights = MIXTURE_SETS[name]
+    rng = np.random.default_rng(seed + 1)
+    centres = mixture_centres(name)
+    p = None if weights is None else np.asarray(weights, dtype=float) / sum(weights)
+    points = centres[rng.choice(modes, MIXTURE_COUNT, p=p)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
+    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
+    np.save(centres_path(vectors_path(name)), centres)
+
+
+def write_gray_patches(folder: Path) -> Path:
+    """GRAY_COUNT greyscale GRAY_SIDE² patches of the photographs shrunk GRAY_SHRINK×, unless already written."""
+    from PIL import Image
+
+    from photo_patches import shrunk_photos
+
+    if (folder / f"{GRAY_COUNT - 1:04d}.png").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(GRAY_SEED)
+    photos = [np.asarray(Image.fromarray(photo).convert("L")) for photo in shrunk_photos(GRAY_SHRINK)]
+    for index in range(GRAY_COUNT):
+        photo = photos[index % len(photos)]
+        top = rng.integers(0, photo.shape[0] - GRAY_SIDE + 1)
+        left = rng.integers(0, photo.shape[1] - GRAY_SIDE + 1)
+        Image.fromarray(photo[top:top + GRAY_SIDE, left:left + GRAY_SIDE]).save(folder / f"{index:04d}.png")
+    return folder

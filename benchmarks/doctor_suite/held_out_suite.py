@@ -13,10 +13,18 @@ gradient penalty or R1 far too strong, label tricks overdone, a learning-rate sc
 once, an unbounded loss at a huge rate); `held_out_2/` has rings of 12 modes and 4×4 grids, an EMA
 generator, the hinge loss without spectral norm, 4-D .npy vectors and stacked digits under DCGAN nets, and
 too-narrow Ds, a learning rate typo'd by orders of magnitude, a schedule that decays to a floor, an
-overdone noisy-labels trick and an over-penalised WGAN-GP critic.
+overdone noisy-labels trick and an over-penalised WGAN-GP critic; `held_out_3/` has data of its own
+(held_out_data.py: 2-D points from 10 Gaussians at random positions, 3-D points from 7 Gaussians of unequal
+weights, both in .npy files, and a folder of 16×16 greyscale photo patches), the least-squares loss on the new
+points, rpgan with an EMA generator, minibatch standard deviation with an EMA generator under DCGAN nets, and
+failures by other mechanisms (instance noise that drowns the data, dropout 0.9 in D, weight decay typo'd huge on
+G or on D, the saturating minimax loss with 10 D steps per G step, Adam β1 0.99, G's rate 100× D's, a latent
+prior of 2 islands for 7 modes, a DRAGAN penalty far too strong, a huge RMSprop rate on G alone, plain SGD at
+lr 1 on D).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` was scored once with the rules
-frozen and has since been used to tune them, so it is calibration material; `held_out_2/` is held out.
+frozen and has since been used to tune them, so it is calibration material; `held_out_2/` and `held_out_3/`
+are held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -47,8 +55,9 @@ from run import (SuiteRun, alarms, detection_fraction, percent, suite_config, su
 from ganforge.errors import GanforgeError  # noqa: E402
 
 DEFAULT_SUITE = "held_out"
-ROLES = {"held_out": "calibration", "held_out_2": "held-out"}  # calibration: the rules were tuned on its results
-IMAGE_FAMILIES = ("photo", "stacked", "digits")
+ROLES = {"held_out": "calibration", "held_out_2": "held-out",  # calibration: the rules were tuned on its results
+         "held_out_3": "held-out"}
+IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray")
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ def mixture_of(run: SuiteRun):
 
     data = suite_config(run.path).data.model_dump()
     if data["name"] == "array":  # vectors written by held_out_data.py, their centres beside them
-        return np.load(held_out_data.centres_path(data["path"])), held_out_data.VECTOR_STD
+        return np.load(held_out_data.centres_path(data["path"])), held_out_data.mixture_std(data["path"])
     from ganforge.data import DATA
 
     source = DATA.build(data, field="data")
