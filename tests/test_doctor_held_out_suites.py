@@ -19,7 +19,7 @@ def held_out_suite():
     return module
 
 
-@pytest.mark.parametrize("folder", ["held_out", "held_out_2"])
+@pytest.mark.parametrize("folder", ["held_out", "held_out_2", "held_out_3"])
 def test_every_config_is_valid_labelled_and_explained(held_out_suite, folder):
     runs = held_out_suite.suite_runs(None, SUITES / folder)
     for run in runs:
@@ -39,9 +39,27 @@ def test_the_second_suite_has_healthy_runs_beside_the_failures_of_each_mixture_f
     assert {"ring12", "grid4", "vectors4d"} <= {held_out_suite.family(run) for run in runs} - older - calibration
 
 
+def test_the_third_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite):
+    import json
+
+    runs = held_out_suite.suite_runs(None, SUITES / "held_out_3")
+    labels = json.loads((SUITES / "held_out_3" / "labels.json").read_text())
+    assert {run.name for run in runs} == set(labels) and all(labels[run.name]["label"] == run.label for run in runs)
+    families = {held_out_suite.family(run) for run in runs}
+    earlier = {held_out_suite.family(run) for folder in ("held_out", "held_out_2")
+               for run in held_out_suite.suite_runs(None, SUITES / folder)}
+    calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
+    assert families.isdisjoint(earlier | calibration)
+    for family in families:
+        assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
+                   for run in runs), family
+    assert len({run.label for run in runs} - {"healthy"}) >= 5
+
+
 def test_a_suite_is_picked_by_folder_and_says_its_role(held_out_suite, tmp_path):
     first, second = held_out_suite.suite_at("held_out"), held_out_suite.suite_at("held_out_2")
-    assert (first.role, second.role) == ("calibration", "held-out")
+    assert (first.role, second.role, held_out_suite.suite_at("held_out_3").role) == \
+        ("calibration", "calibration", "held-out")
     assert (first.section, second.section) == ("doctor-held-out", "doctor-held-out-2")
     assert second.labels_json == SUITES / "held_out_2" / "labels.json"
     assert held_out_suite.suite_at(str(tmp_path)).role == "held-out"  # a folder of one's own is held out

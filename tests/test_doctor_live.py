@@ -36,6 +36,15 @@ def failing_run(tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="module")
+def standing_error_run(tmp_path_factory):
+    """G at lr 1e-7 against D at 1e-3: G never leaves its start, a near-point, so its error stands to the end."""
+    raw = ring_raw()
+    raw["optim"] = {"g": {"lr": 1e-7}, "d": {"lr": 1e-3}}
+    run, _ = run_tiny(tmp_path_factory.mktemp("standing"), raw)
+    return run
+
+
 def test_a_healthy_tiny_run_writes_probes_status_and_no_error(tmp_path):
     run, state = run_tiny(tmp_path, ring_raw())
     records = read_stats(run.stats)
@@ -80,9 +89,9 @@ def test_the_doctor_does_not_disturb_training(tmp_path):
     assert all("samples/diversity" not in r for r in read_stats(run_off.stats))
 
 
-def test_cli_doctor_human_json_and_bad_directory(failing_run, tmp_path, capsys):
-    run = failing_run
-    assert main(["doctor", str(run.path), "--json"]) == 1  # its mode-collapse error lasts to the end
+def test_cli_doctor_human_json_and_bad_directory(standing_error_run, tmp_path, capsys):
+    run = standing_error_run
+    assert main(["doctor", str(run.path), "--json"]) == 1  # its error lasts to the end
     lines = capsys.readouterr().out.splitlines()
     assert lines and all(set(json.loads(line)) == {"step", "rule", "severity", "message", "evidence", "advice"}
                          for line in lines)

@@ -96,6 +96,16 @@ def test_dominant_accuracy_and_fake_probability():
     assert dominant(0.95, 0.145) and not dominant(0.95, 0.155)
 
 
+def test_a_frozen_2d_sampler_off_the_modes_under_a_winning_d_is_d_overpowering():
+    point = lambda drift, quality=0.0: d_overpowering.check(history(  # noqa: E731
+        20, {"d/accuracy": 1.0, "d/fake": 0.01},
+        {"samples/diversity": 0.04, "samples/near_duplicates": 0.07, "samples/high_quality": quality, "samples/modes": 0.0,
+         "samples/offset": lambda probe: 0.27 * (1 + drift * probe)}), MIXTURE)
+    assert point(0.004) is not None  # the last 3 probes' offsets 0.8% apart: frozen, D's doing
+    assert point(0.006) is None  # 1.2%: a collapsed sampler that moves is mode_collapse's
+    assert point(0.004, quality=0.29) is not None and point(0.004, quality=0.31) is None  # on a mode: collapsed there
+
+
 def test_severe_accuracy():
     dominant = lambda accuracy: d_overpowering.dominant(  # noqa: E731
         history(10, {"d/accuracy": accuracy, "d/fake": 0.05}), WINDOW, d_overpowering.SEVERE_ACCURACY)
@@ -151,6 +161,23 @@ def test_fooled_accuracy():
     fooled = lambda accuracy: bool(d_weak.fooled_flags(  # noqa: E731
         history(10, {"d/real": 0.7, "d/fake": 0.6, "d/accuracy": accuracy}), WINDOW).all())
     assert fooled(0.35) and not fooled(0.36)
+
+
+def unseen_collapse(diversity, context=IMAGES, spread=0.0):
+    """d_weak's finding over 20 flushes of a D at chance and images of `diversity` (rising by `spread` a probe)."""
+    probes = {"samples/diversity": lambda probe: diversity + spread * probe, "samples/nn_ratio": 1.0,
+              "samples/offset": 0.5, "samples/near_duplicates": 0.0}
+    return d_weak.check(history(20, {"d/real": 0.5, "d/fake": 0.5, "d/accuracy": 0.5}, probes), context)
+
+
+def test_a_collapse_d_cannot_see_is_d_weaks_on_images_only():
+    assert unseen_collapse(0.49) is not None and unseen_collapse(0.51) is None  # median diversity vs half the data's
+    assert unseen_collapse(0.3, context=POINTS) is None  # a 2-D sampler opens as a small blob under a D near chance
+
+
+def test_a_collapse_d_cannot_see_yields_to_samples_spreading_out_by_ten_percent():
+    assert unseen_collapse(0.3, spread=0.0) is not None
+    assert unseen_collapse(0.3, spread=0.02) is None  # 0.32, 0.34 → 0.36, 0.38: 12% up
 
 
 def test_poor_samples_nn_ratio_and_high_quality():
@@ -400,6 +427,22 @@ def test_gain_for_higher_and_lower_is_better():
     assert not improving({"samples/high_quality": from_list([0.5, 0.5, 0.548, 0.548])})
     assert improving({"samples/nn_ratio": from_list([2.0, 2.0, 1.79, 1.79])})
     assert not improving({"samples/nn_ratio": from_list([2.0, 2.0, 1.81, 1.81])})
+
+
+def test_still_improving_looks_at_twice_the_window_not_three_times():
+    still = lambda flushes, early_probes: progress.still_improving(history(  # noqa: E731
+        flushes, probes={"samples/nn_ratio": lambda probe: 3.0 if probe <= early_probes else 2.5}), 20)
+    assert not progress.improving(history(40, probes={"samples/nn_ratio": lambda probe: 3.0 if probe <= 4 else 2.5}),
+                                  20)  # the 20-flush look alone sees nothing
+    assert still(40, 4)  # better over the last 40 flushes
+    assert not still(60, 4)  # better only over the last 60
+
+
+def test_still_rising_looks_at_twice_the_window():
+    diversity = lambda flushes: history(flushes, probes={  # noqa: E731
+        "samples/diversity": lambda probe: 0.3 if probe <= 4 else 0.6})
+    assert progress.still_rising(diversity(40), "samples/diversity", 20)
+    assert not progress.still_rising(diversity(60), "samples/diversity", 20)
 
 
 def test_rising_gain():

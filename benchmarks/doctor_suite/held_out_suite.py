@@ -22,9 +22,9 @@ G or on D, the saturating minimax loss with 10 D steps per G step, Adam β1 0.99
 prior of 2 islands for 7 modes, a DRAGAN penalty far too strong, a huge RMSprop rate on G alone, plain SGD at
 lr 1 on D).
 
-A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` was scored once with the rules
-frozen and has since been used to tune them, so it is calibration material; `held_out_2/` and `held_out_3/`
-are held out.
+A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` and `held_out_2/` were each scored
+once with the rules frozen and have since been used to tune them, so they are calibration material;
+`held_out_3/` is held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -55,7 +55,7 @@ from run import (SuiteRun, alarms, detection_fraction, percent, suite_config, su
 from ganforge.errors import GanforgeError  # noqa: E402
 
 DEFAULT_SUITE = "held_out"
-ROLES = {"held_out": "calibration", "held_out_2": "held-out",  # calibration: the rules were tuned on its results
+ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
          "held_out_3": "held-out"}
 IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray")
 

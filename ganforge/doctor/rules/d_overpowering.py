@@ -18,16 +18,23 @@ mode_collapse's own test, before its warm-up is over) is rejecting the few modes
 collapse is the finding (grid_mode_collapse and ring_mode_collapse on seed 4: d_overpowering at
 steps 200 and 180, beside a mode_collapse error). Not on images: a DCGAN's G starts as
 near-identical blobs (diversity ~0.17), and a D that starves it keeps it there, so low diversity
-under a winning D is the D's doing.
+under a winning D is the D's doing. Nor when the 2-D sampler is frozen off the modes (its samples/offset
+within progress.FROZEN over the window, under mode_collapse.ON_MODES of its points on a mode): a G that has
+not moved from where it started while D won has not collapsed onto anything, it was never given a way out (held_out_2/grid4_g_lr_tiny: G's samples at offset 0.274 ± 0.001 for 500 steps, D at accuracy 1).
+
+"Still improving" looks at two windows and at twice that (progress.still_improving): a stacked-digits DCGAN
+whose D wins from its first steps (accuracy 1.00, D(G(z)) 0.02-0.05) spreads its samples from diversity 0.24
+to 0.6 over 400 steps, too slowly for any 200-step window to show, and ends at FD 53 against 375 untrained
+(held_out_2/stacked_dcgan_healthy).
 """
 from __future__ import annotations
 
 from ..finding import Finding
 from ..signals import SignalHistory
 from .d_overfitting import SMALL_DATA  # up to this many samples a dominant D is memorising: its finding, not ours
-from .mode_collapse import collapsed
+from .mode_collapse import ON_MODES, collapsed
 from .context import RuleContext
-from .progress import MIN_PROBES, improving, probe_median, quality_probes
+from .progress import MIN_PROBES, frozen, probe_median, quality_probes, still_improving
 
 NAME = "d_overpowering"
 ACCURACY = 0.9  # lower quartile over the window: healthy D sits at 0.55-0.7 on ring, 0.9-0.97 on DCGAN digits...
@@ -64,15 +71,23 @@ def samples_like_the_data(history: SignalHistory, flushes: int, context: RuleCon
     return nn_ratio <= LIKE_DATA_NN_RATIO and diversity >= LIKE_DATA_DIVERSITY and offset < context.off_data
 
 
+def stuck_off_modes(history: SignalHistory, flushes: int, probes: int) -> bool:
+    """A 2-D sampler frozen (progress.frozen over the last `probes` probes) with under ON_MODES of its points on a mode:
+    a G that has not moved off its start, not one that collapsed onto a mode."""
+    quality = probe_median(history, "samples/high_quality", flushes)
+    return frozen(history, probes) and not quality >= ON_MODES  # (no quality probed: not on a mode)
+
+
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     window = context.window
     if not context.classifier or not judged(history, context):
         return None
     if context.dataset_size is not None and context.dataset_size <= SMALL_DATA:
         return None
-    if not dominant(history, window) or improving(history, 2 * window, context.off_data):
+    if not dominant(history, window) or still_improving(history, 2 * window, context.off_data):
         return None  # a dominant D whose G still improves (or spreads out on the data) is a DCGAN's normal opening
-    if not context.is_image and collapsed(history, context, context.probes(window) + 1):
+    probes = context.probes(window) + 1
+    if not context.is_image and collapsed(history, context, probes) and not stuck_off_modes(history, window, probes):
         return None  # D rejecting the one thing a collapsed 2-D sampler makes: mode_collapse's finding
     if samples_like_the_data(history, window, context):
         return None  # D wins, but G's samples are already as good as a healthy run's: nothing is lost

@@ -21,6 +21,15 @@ samples sit far off the data: D(G(z)) > 0.5 and either wrong on most of the batc
 seed 3: D(G(z)) 1.00, accuracy 0) or rating the fakes at least as real as the data (seed 4: D(x)
 0.64, D(G(z)) 1.00, accuracy 0.5, a D that calls everything real). Fooled throughout, not by turns
 (that is oscillation), and not over a G collapsed to one point that D chases round (mode collapse).
+
+On images, "poor" also covers samples that have collapsed (context.collapsed_samples) while D sits at
+chance: a DCGAN's D that works rejects a collapsed G within steps, so a collapse it cannot see is the
+D's failure, named here rather than by mode_collapse (which yields to this rule), and judged by whether
+the samples spread out again, not by samples/nn_ratio (a collapsed G's one image can sit close to a real
+one): held_out_2/stacked_dcgan_d_narrow, a D of 2 channels at accuracy 0.50 over 100% near-duplicate pairs.
+Not on 2-D mixtures, where a healthy D sits near chance (accuracy 0.55-0.7) while G opens as a small blob.
+
+"Not improving" looks at two windows and at twice that (progress.still_improving).
 """
 from __future__ import annotations
 
@@ -29,7 +38,7 @@ import numpy as np
 from ..finding import Finding
 from ..signals import SignalHistory
 from .context import HELD_SHARE, RuleContext, collapsed_samples
-from .progress import improving
+from .progress import rising, still_improving
 
 NAME = "d_weak"
 CHANCE_BAND = 0.1  # |D(x) − 0.5| below 0.1
@@ -94,26 +103,42 @@ def poor_samples(history: SignalHistory, probes: int, off_data: float) -> bool:
     return len(values) >= probes and bool((values > POOR_NN_RATIO).all())
 
 
+def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None) -> bool:
+    """Images whose last `probes` probes have collapsed while D sits at chance: D cannot see what G lost."""
+    return how == "chance" and context.is_image and collapsed_samples(history, probes)
+
+
+def failing_samples(history: SignalHistory, context: RuleContext, flushes: int, how: str) -> bool:
+    probes = context.probes(flushes)
+    return collapse_unseen(history, context, probes, how) or poor_samples(history, probes, context.off_data)
+
+
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     window = 2 * context.window
     if len(history) < window:
         return None
-    classifier, off_data, probes = context.classifier, context.off_data, context.probes(window)
+    classifier, probes = context.classifier, context.probes(window)
     how = no_signal(history, window, classifier)
-    if how is None or not poor_samples(history, probes, off_data):
+    if how is None:
+        return None
+    poor = poor_samples(history, probes, context.off_data)
+    unseen = not poor and collapse_unseen(history, context, probes, how)
+    if not (poor or unseen):
         return None
     if how == "fooled" and collapsed_samples(history, probes):
         return None  # G chasing round with every z on one point: mode collapse
-    if improving(history, window):
-        return None  # D at chance while G keeps improving: a slow but healthy run
+    if rising(history, "samples/diversity", window) if unseen else still_improving(history, window):
+        return None  # D at chance while G keeps improving (or spreads out again): a slow but healthy run
     long = 2 * window
     severe = len(history) >= long and no_signal(history, long, classifier) == how and \
-        poor_samples(history, context.probes(long), off_data)
+        failing_samples(history, context, long, how)
     evidence = {name: history.median(name, window) for name in ("d/real", "d/fake", "d/accuracy", "loss/d")}
-    for name in ("samples/high_quality", "samples/nn_ratio"):
+    for name in ("samples/high_quality", "samples/nn_ratio", "samples/diversity"):
         if history.has(name):
             evidence[name] = history.latest(name)
     state = "stuck at chance" if how == "chance" else "fooled outright"
+    samples = (f"G's samples have collapsed (diversity {evidence['samples/diversity']:.2f}× the data's) and D cannot "
+               "tell" if unseen else "the samples stay far from the data")
     return Finding(history.step, NAME, "error" if severe else "warn",
                    f"D is {state} (D(x) {evidence['d/real']:.2f}, D(G(z)) {evidence['d/fake']:.2f}) "
-                   f"while the samples stay far from the data: D gives G no useful signal", evidence)
+                   f"while {samples}: D gives G no useful signal", evidence)

@@ -7,6 +7,13 @@ rising (a G at initialisation starts with little spread and spreads out: that is
 Samples that have left the data altogether are divergence's finding, not ours, unless they
 have shrunk to one point (most pairs near-duplicates): a G that maps every z to one point has
 collapsed wherever that point sits, whether on a mode, between modes, or chased round the plane.
+
+A collapse that D cannot see (D at chance over collapsed images) is d_weak's finding, which names its cause:
+this rule stays silent while it stands (YIELDS_TO, as off_data does).
+
+"Not rising" looks at two windows and at twice that (progress.still_rising): a stacked-digits DCGAN opens on
+near-identical images and spreads out from diversity 0.24 to 0.6 over its first 400 steps, too slowly for a
+200-step window to show, on its way to FD 53 against 375 untrained (held_out_2/stacked_dcgan_healthy).
 """
 from __future__ import annotations
 
@@ -15,9 +22,10 @@ import numpy as np
 from ..finding import Finding
 from ..signals import SignalHistory
 from .context import COLLAPSED_DIVERSITY, RuleContext
-from .progress import rising
+from .progress import still_rising
 
 NAME = "mode_collapse"
+YIELDS_TO = ("d_weak",)
 LOW_DIVERSITY = COLLAPSED_DIVERSITY  # half the data's mean pair distance (a healthy G sits at 0.8-1.1)
 SEVERE_DIVERSITY = 0.2
 DUPLICATES = 0.2  # 20% of pairs closer than the data's 1st-percentile pair distance (data: 1%)
@@ -70,7 +78,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     if len(history) < WARMUP * window:
         return None
     probes = context.probes(window) + 1
-    if not collapsed(history, context, probes) or rising(history, "samples/diversity", 2 * window):
+    if not collapsed(history, context, probes) or still_rising(history, "samples/diversity", 2 * window):
         return None
     severe = collapsed(history, context, 2 * probes) or history.median("samples/diversity", probes) < SEVERE_DIVERSITY
     evidence = {name: history.latest(name) for name in

@@ -16,7 +16,7 @@ Two ways to be off the data, on every probe of the window:
   samples/offset past the off-data threshold; staying there (samples/offset within a factor of SWING
   over the window: a G cycling round the data swings far wider) and not collapsed (median diversity
   under COLLAPSED_DIVERSITY is mode_collapse's, as for divergence) unless frozen (samples/offset within
-  FROZEN over the window: a G that has stopped moving has stopped learning, whatever its shape);
+  progress.FROZEN over the window: a G that has stopped moving has stopped learning, whatever its shape);
 - spread between a mixture's modes, held BETWEEN_PATIENCE windows: fewer than OFF_MODES on a mode while
   the samples are spread out (samples/diversity at least COLLAPSED_DIVERSITY; a tighter blob is
   mode_collapse's), however near the data samples/offset puts them (a spread over a grid: 0.1-0.26). A
@@ -39,7 +39,7 @@ from ..finding import Finding
 from ..signals import SignalHistory
 from .context import COLLAPSED_DIVERSITY, RuleContext, collapsed_samples, off_data
 from .d_weak import POOR_NN_RATIO
-from .progress import GAIN, improving, window_probes
+from .progress import GAIN, frozen, improving, window_probes
 
 NAME = "off_data"
 YIELDS_TO = ("d_weak", "d_overpowering", "divergence", "mode_collapse")
@@ -52,7 +52,7 @@ APPROACH = GAIN  # later probes' median samples/offset ≥ 10% below the earlier
 SWING = 4.0  # far from the data means staying there: the window's samples/offset within a factor of 4 (a frozen G:
 # 1×, a WGAN-GP line off the ring: 2.2×); a G cycling round the data swings 10× probe to probe (ring_oscillation,
 # 0.38-4.3 within 300 steps), which is oscillation's finding
-FROZEN = 1.01  # the window's samples/offset within 1%: G has stopped moving (a training G's probes move 10-50% apart);
+# progress.FROZEN: the window's samples/offset within 1%, G has stopped moving;
 # a frozen blob is this rule's even when it is tight (ring_lr_decay_early: diversity 0.42 from step 100, rates at 0),
 # a collapsed G that still moves is mode_collapse's (ring_mode_collapse_hinge wanders as a blob of diversity 0.06-0.6)
 
@@ -73,13 +73,6 @@ def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> 
     ratios = history.values("samples/nn_ratio", probes)
     far = len(ratios) >= probes and bool((ratios > POOR_NN_RATIO).all())
     return far or off_data(history, context, probes)
-
-
-def frozen(history: SignalHistory, probes: int) -> bool:
-    """The last `probes` probes' samples/offset within FROZEN of each other: G has stopped moving."""
-    offsets = history.values("samples/offset", probes)
-    offsets = offsets[np.isfinite(offsets)]
-    return len(offsets) >= probes and float(offsets.max()) <= FROZEN * float(offsets.min())
 
 
 def steady(history: SignalHistory, probes: int) -> bool:
