@@ -21,10 +21,11 @@ failures by other mechanisms (instance noise that drowns the data, dropout 0.9 i
 G or on D, the saturating minimax loss with 10 D steps per G step, Adam β1 0.99, G's rate 100× D's, a latent
 prior of 2 islands for 7 modes, a DRAGAN penalty far too strong, a huge RMSprop rate on G alone, plain SGD at
 lr 1 on D); `held_out_4/` has data of its own again (held_out_data.py: 5-D points from 10 Gaussians and 6-D
-points from 8 Gaussians, both in .npy files), the relativistic pairing, least-squares, hinge and relativistic
-losses with and without an EMA generator on them, and failures by other mechanisms (a G far too narrow for
-its data, weight clipping at 0.001 on a non-Wasserstein loss, a latent of one dimension for many modes, replay
-of stale samples only, a mode-seeking term of weight 1000, Adam with β2 0, momentum SGD on G alone).
+points from 8 Gaussians, both in .npy files), the relativistic pairing, least-squares and hinge losses and EMA
+generators on them, and failures by other mechanisms (a G far too narrow for its data, momentum SGD at a huge
+rate on G alone, weight clipping at 0.001 on a non-Wasserstein loss, plain SGD on D at a rate meant for Adam,
+a mode-seeking term of weight 1000, the hinge loss at 10× the usual rate, momentum SGD on both nets that
+builds up until the losses explode).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` and `held_out_2/` were each scored
 once with the rules frozen and have since been used to tune them, so they are calibration material;
