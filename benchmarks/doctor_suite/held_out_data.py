@@ -13,7 +13,10 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
   at random positions in [-0.8, 0.8]² at least 0.3 apart; `uneven_3d.npy`, 3-D points from 7 Gaussians
   (std 0.05) in [-0.7, 0.7]³ at least 0.4 apart, drawn with unequal weights (4:3:2:2:1:1:1), their centres
   beside each like the vectors'; `gray_patches/`, 16×16 greyscale PNG patches cut from the same two
-  photographs shrunk 2× (not 4×) at other positions, read with `data: {name: image_folder, path: ...}`.
+  photographs shrunk 2× (not 4×) at other positions, read with `data: {name: image_folder, path: ...}`;
+- held_out_4's data (MIXTURE_SETS): `penta_5d.npy`, 5-D points from 10 Gaussians (std 0.05) in [-0.7, 0.7]⁵
+  at least 0.5 apart; `hexa_6d.npy`, 6-D points from 8 Gaussians (std 0.05) in [-0.7, 0.7]⁶ at least 0.6
+  apart, their centres beside each like the others'.
 """
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ PATCHES = DATA_DIR / "photo_patches"
 # name: (dimensions, modes, seed, std, half-width of the box the centres lie in, least distance between centres,
 #        relative weights of the modes or None for equal ones)
 MIXTURE_SETS = {"scatter_2d": (2, 10, 2468, 0.04, 0.8, 0.3, None),
-                "uneven_3d": (3, 7, 1357, 0.05, 0.7, 0.4, (4, 3, 2, 2, 1, 1, 1))}
+                "uneven_3d": (3, 7, 1357, 0.05, 0.7, 0.4, (4, 3, 2, 2, 1, 1, 1)),
+                "penta_5d": (5, 10, 9753, 0.05, 0.7, 0.5, None),
+                "hexa_6d": (6, 8, 8642, 0.05, 0.7, 0.6, None)}
 MIXTURE_COUNT = 6000
 GRAY_PATCHES = DATA_DIR / "gray_patches"
 GRAY_SEED, GRAY_COUNT, GRAY_SIDE, GRAY_SHRINK = 8642, 2048, 16, 2

@@ -20,11 +20,16 @@ points, rpgan with an EMA generator, minibatch standard deviation with an EMA ge
 failures by other mechanisms (instance noise that drowns the data, dropout 0.9 in D, weight decay typo'd huge on
 G or on D, the saturating minimax loss with 10 D steps per G step, Adam β1 0.99, G's rate 100× D's, a latent
 prior of 2 islands for 7 modes, a DRAGAN penalty far too strong, a huge RMSprop rate on G alone, plain SGD at
-lr 1 on D).
+lr 1 on D); `held_out_4/` has data of its own again (held_out_data.py: 5-D points from 10 Gaussians and 6-D
+points from 8 Gaussians, both in .npy files), the relativistic pairing, least-squares and hinge losses and EMA
+generators on them, and failures by other mechanisms (a G far too narrow for its data, momentum SGD at a huge
+rate on G alone, weight clipping at 0.001 on a non-Wasserstein loss, plain SGD on D at a rate meant for Adam,
+a mode-seeking term of weight 1000, the hinge loss at 10× the usual rate, momentum SGD on both nets that
+builds up until the losses explode).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` and `held_out_2/` were each scored
 once with the rules frozen and have since been used to tune them, so they are calibration material;
-`held_out_3/` is held out.
+`held_out_3/` and `held_out_4/` are held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -56,7 +61,7 @@ from ganforge.errors import GanforgeError  # noqa: E402
 
 DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
-         "held_out_3": "held-out"}
+         "held_out_3": "held-out", "held_out_4": "held-out"}
 IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray")
 
 
