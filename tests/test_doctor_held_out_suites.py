@@ -78,8 +78,9 @@ def test_the_fourth_suite_is_of_new_families_each_with_a_confirmed_healthy_run(h
 def test_a_suite_is_picked_by_folder_and_says_its_role(held_out_suite, tmp_path):
     first, second = held_out_suite.suite_at("held_out"), held_out_suite.suite_at("held_out_2")
     assert (first.role, second.role, held_out_suite.suite_at("held_out_3").role) == \
-        ("calibration", "calibration", "held-out")
+        ("calibration", "calibration", "calibration")
     assert (first.section, second.section) == ("doctor-held-out", "doctor-held-out-2")
+    assert held_out_suite.suite_at(str(tmp_path)).section.endswith("-as-held-out")  # a held-out table keeps its own
     assert second.labels_json == SUITES / "held_out_2" / "labels.json"
     assert held_out_suite.suite_at(str(tmp_path)).role == "held-out"  # a folder of one's own is held out
     with pytest.raises(held_out_suite.GanforgeError):

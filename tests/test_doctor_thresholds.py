@@ -166,7 +166,7 @@ def test_fooled_accuracy():
 def unseen_collapse(diversity, context=IMAGES, spread=0.0):
     """d_weak's finding over 20 flushes of a D at chance and images of `diversity` (rising by `spread` a probe)."""
     probes = {"samples/diversity": lambda probe: diversity + spread * probe, "samples/nn_ratio": 1.0,
-              "samples/offset": 0.5, "samples/near_duplicates": 0.0}
+              "samples/offset": 0.1, "samples/near_duplicates": 0.0}
     return d_weak.check(history(20, {"d/real": 0.5, "d/fake": 0.5, "d/accuracy": 0.5}, probes), context)
 
 
@@ -181,10 +181,28 @@ def test_a_collapse_d_cannot_see_yields_to_samples_spreading_out_by_ten_percent(
 
 
 def test_poor_samples_nn_ratio_and_high_quality():
-    poor = lambda probes: d_weak.poor_samples(history(15, probes=probes), 3, 0.3)  # noqa: E731
+    poor = lambda probes, context=IMAGES: d_weak.poor_samples(history(15, probes=probes), 3, context)  # noqa: E731
     assert poor({"samples/nn_ratio": 2.51}) and not poor({"samples/nn_ratio": 2.49})
-    assert poor({"samples/high_quality": 0.49, "samples/offset": 0.5})
-    assert not poor({"samples/high_quality": 0.51, "samples/offset": 0.5})
+    assert poor({"samples/high_quality": 0.49, "samples/offset": 0.5}, MIXTURE)
+    assert not poor({"samples/high_quality": 0.51, "samples/offset": 0.5}, MIXTURE)
+
+
+def test_points_of_an_unknown_mixture_are_far_by_offset_not_nn_ratio():
+    poor = lambda offset: d_weak.poor_samples(  # noqa: E731
+        history(15, probes={"samples/nn_ratio": 20.0, "samples/offset": offset}), 3, POINTS)
+    assert poor(0.31) and not poor(0.29)  # tight clusters put a healthy G's nn_ratio at 10-27 for hundreds of steps
+
+
+def g_without_gradient(late, flushes=30):
+    """d_weak's finding: D at chance throughout, G's gradient norm 1.0 over the first window and `late` after it,
+    images near the data and spread out (nothing else for d_weak to see)."""
+    signals = {"d/real": 0.5, "d/fake": 0.5, "d/accuracy": 0.5, "grad/g": lambda flush: 1.0 if flush <= WINDOW else late}
+    probes = {"samples/nn_ratio": 2.0, "samples/offset": 0.3, "samples/diversity": 0.65, "samples/near_duplicates": 0.0}
+    return d_weak.check(history(flushes, signals, probes), IMAGES)
+
+
+def test_no_gradient_is_one_percent_of_the_first_windows():
+    assert g_without_gradient(0.0099) is not None and g_without_gradient(0.0101) is None
 
 
 # --- divergence -------------------------------------------------------------------------------
@@ -270,8 +288,8 @@ def flagged(context, probes, blobs=False, count=3):
 
 
 def test_low_diversity_and_duplicates():
-    assert flagged(POINTS, {"samples/diversity": 0.49}) and not flagged(POINTS, {"samples/diversity": 0.51})
-    assert flagged(POINTS, {"samples/near_duplicates": 0.205}) and not flagged(POINTS, {"samples/near_duplicates": 0.195})
+    assert flagged(IMAGES, {"samples/diversity": 0.49}) and not flagged(IMAGES, {"samples/diversity": 0.51})
+    assert flagged(IMAGES, {"samples/near_duplicates": 0.205}) and not flagged(IMAGES, {"samples/near_duplicates": 0.195})
 
 
 def test_few_modes_with_the_points_on_them():
@@ -292,6 +310,16 @@ def test_a_mixture_sampler_off_the_modes_is_collapsed_only_as_a_point():
     assert not flagged(MIXTURE, {"samples/modes": 8.0, "samples/high_quality": 0.0, "samples/diversity": 0.051})
 
 
+def test_points_of_an_unknown_mixture_collapse_at_once_only_on_a_few_points():
+    points = lambda diversity, duplicates: bool(mode_collapse.collapsed_flags(history(  # noqa: E731
+        15, probes={"samples/diversity": diversity, "samples/near_duplicates": duplicates, "samples/offset": 0.1}),
+        POINTS, 3).all())
+    assert points(0.3, 0.21) and not points(0.3, 0.19)  # near-duplicate pairs past DUPLICATES
+    assert points(0.049, 0.0) and not points(0.051, 0.0)  # a point-like spread, under POINT_DIVERSITY
+    assert bool(mode_collapse.collapsed_flags(history(15, probes={  # a low spread alone: only as a blob, held longer
+        "samples/diversity": 0.3, "samples/near_duplicates": 0.0, "samples/offset": 0.1}), POINTS, 3, blobs=True).all())
+
+
 def test_a_tight_blob_needs_twice_the_probes():
     blob = {**ON_DATA, "samples/modes": 8.0, "samples/high_quality": 0.0, "samples/diversity": 0.3,
             "samples/near_duplicates": 0.1}
@@ -300,7 +328,7 @@ def test_a_tight_blob_needs_twice_the_probes():
 
 
 def collapse(flushes, diversity=0.3):
-    return mode_collapse.check(history(flushes, probes={**ON_DATA, "samples/diversity": diversity}), POINTS)
+    return mode_collapse.check(history(flushes, probes={**ON_DATA, "samples/diversity": diversity}), IMAGES)
 
 
 def test_mode_collapse_warm_up_is_two_windows():

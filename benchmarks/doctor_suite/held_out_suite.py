@@ -27,9 +27,9 @@ rate on G alone, weight clipping at 0.001 on a non-Wasserstein loss, plain SGD o
 a mode-seeking term of weight 1000, the hinge loss at 10× the usual rate, momentum SGD on both nets that
 builds up until the losses explode).
 
-A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` and `held_out_2/` were each scored
-once with the rules frozen and have since been used to tune them, so they are calibration material;
-`held_out_3/` and `held_out_4/` are held out.
+A suite's role (ROLES) says whether the rules were tuned on it: `held_out/`, `held_out_2/` and `held_out_3/` were
+each scored once with the rules frozen and have since been used to tune them, so they are calibration material
+(their tables from that one scoring stay in the "-as-held-out" sections of the docs); `held_out_4/` is held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -61,7 +61,7 @@ from ganforge.errors import GanforgeError  # noqa: E402
 
 DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
-         "held_out_3": "held-out", "held_out_4": "held-out"}
+         "held_out_3": "calibration", "held_out_4": "held-out"}
 IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray")
 
 
@@ -77,7 +77,10 @@ class Suite:
 
     @property
     def section(self) -> str:
-        return "doctor-" + self.folder.name.replace("_", "-")
+        """Where its table goes: a held-out scoring keeps a section of its own ("-as-held-out"), so the table from
+        the one scoring with the rules frozen stays beside the calibration table once the suite has tuned them."""
+        name = "doctor-" + self.folder.name.replace("_", "-")
+        return name + "-as-held-out" if self.role == "held-out" else name
 
     @property
     def role(self) -> str:

@@ -29,6 +29,13 @@ the samples spread out again, not by samples/nn_ratio (a collapsed G's one image
 one): held_out_2/stacked_dcgan_d_narrow, a D of 2 channels at accuracy 0.50 over 100% near-duplicate pairs.
 Not on 2-D mixtures, where a healthy D sits near chance (accuracy 0.55-0.7) while G opens as a small blob.
 
+"Far from the data" for points that are neither images nor a known mixture (an .npy file) is samples/offset
+past the off-data threshold on every probe: samples/nn_ratio is relative to the data's own nearest-neighbour
+distance, which tight clusters make tiny (held_out_3/scatter_healthy sat at nn_ratio 10-27 for 700 steps
+at offsets 0.06-0.23 on its way to 10/10 modes). With D at chance, a G that gets no gradient any more
+(NO_GRADIENT) has poor samples too, wherever they sit: a D decayed to a constant gives it nothing
+(held_out_3/gray_d_weight_decay_huge: grad/g from ~5 to 1e-7, G's images frozen at FD 16).
+
 "Not improving" looks at two windows and at twice that (progress.still_improving).
 """
 from __future__ import annotations
@@ -37,7 +44,7 @@ import numpy as np
 
 from ..finding import Finding
 from ..signals import SignalHistory
-from .context import HELD_SHARE, RuleContext, collapsed_samples
+from .context import HELD_SHARE, RuleContext, collapsed_samples, off_data
 from .progress import rising, still_improving
 
 NAME = "d_weak"
@@ -46,6 +53,7 @@ CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
 POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
 FOOLED_ACCURACY = 0.35  # D wrong on most of the batch (chance: 0.5)
+NO_GRADIENT = 0.01  # G's gradient norm at 1% of its first window's: a D decayed to a constant gives G nothing
 
 
 def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
@@ -92,25 +100,41 @@ def no_signal(history: SignalHistory, flushes: int, classifier: bool) -> str | N
     return None
 
 
-def poor_samples(history: SignalHistory, probes: int, off_data: float) -> bool:
-    """The last `probes` sample probes all far from the data (mixtures: off the modes and, by median, off the data)."""
+def poor_samples(history: SignalHistory, probes: int, context: RuleContext) -> bool:
+    """The last `probes` sample probes all far from the data: a mixture's off the modes and, by median, off the data;
+    images past POOR_NN_RATIO; other points past the off-data offset on every probe."""
     if history.has("samples/high_quality"):
         values = history.values("samples/high_quality", probes)
         offsets = history.values("samples/offset", probes)
-        away = len(offsets) > 0 and float(np.median(offsets)) >= off_data
+        away = len(offsets) > 0 and float(np.median(offsets)) >= context.off_data
         return len(values) >= probes and bool((values < POOR_HIGH_QUALITY).all()) and away
+    if not context.is_image:
+        return off_data(history, context, probes)
     values = history.values("samples/nn_ratio", probes)
     return len(values) >= probes and bool((values > POOR_NN_RATIO).all())
 
 
+def no_gradient(history: SignalHistory, context: RuleContext, flushes: int) -> bool:
+    """G's gradient norm over the last `flushes` flushes (median) under NO_GRADIENT of its first window's: nothing D
+    says moves G any more."""
+    steps, values = history.series("grad/g")
+    if len(values) < flushes + context.window:
+        return False
+    start = float(np.nanmedian(values[:context.window]))
+    return bool(np.isfinite(start)) and float(np.nanmedian(values[-flushes:])) <= NO_GRADIENT * start
+
+
 def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None) -> bool:
-    """Images whose last `probes` probes have collapsed while D sits at chance: D cannot see what G lost."""
+    """Samples collapsed while D sits at chance: D cannot see what G lost. Collapsed by mode_collapse's own test (its
+    window), or, for images, over the last `probes` probes by context.collapsed_samples (a collapsed DCGAN's images can
+    sit off the data, where mode_collapse leaves them)."""
     return how == "chance" and context.is_image and collapsed_samples(history, probes)
 
 
 def failing_samples(history: SignalHistory, context: RuleContext, flushes: int, how: str) -> bool:
     probes = context.probes(flushes)
-    return collapse_unseen(history, context, probes, how) or poor_samples(history, probes, context.off_data)
+    return collapse_unseen(history, context, probes, how) or poor_samples(history, probes, context) or \
+        (how == "chance" and no_gradient(history, context, context.window))
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
@@ -121,7 +145,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     how = no_signal(history, window, classifier)
     if how is None:
         return None
-    poor = poor_samples(history, probes, context.off_data)
+    poor = poor_samples(history, probes, context) or (how == "chance" and no_gradient(history, context, context.window))
     unseen = not poor and collapse_unseen(history, context, probes, how)
     if not (poor or unseen):
         return None

@@ -51,6 +51,11 @@ def collapsed_flags(history: SignalHistory, context: RuleContext, probes: int, b
         # (blobs) a tight blob: healthy ring and grid runs open as a wide blur, diversity 0.4-1.4, before finding modes
         flags &= (quality >= ON_MODES / 3) | (duplicates > ONE_POINT) | (diversity < POINT_DIVERSITY) | \
             (blobs & (diversity < LOW_DIVERSITY))
+    elif not context.is_image:
+        # points of a mixture the doctor does not know (an .npy file): a healthy G's spread swings from 0.2 to 1 probe to
+        # probe while it learns (held_out_3/scatter_healthy), so a low spread alone counts only held twice as long (blobs);
+        # many near-duplicate pairs or a point-like spread count at once (G on a few points)
+        flags &= (duplicates > DUPLICATES) | (diversity < POINT_DIVERSITY) | blobs
     if history.has("samples/offset"):
         # one point off the data is still a collapse for 2-D samplers, and (blobs) so is a blob a fifth of the data's
         # spread wandering on and off it (ring_mode_collapse_hinge, seed 3: diversity 0.03-0.15 for 400 steps at

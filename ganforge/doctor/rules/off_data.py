@@ -64,12 +64,14 @@ def off_modes(history: SignalHistory, probes: int) -> bool:
 
 def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
     """Each of the last `probes` probes far from the data, and staying there: a mixture's off its modes and past the
-    off-data offset; other data's past d_weak's POOR_NN_RATIO or the off-data offset. Not samples that have collapsed
+    off-data offset; images past d_weak's POOR_NN_RATIO or the off-data offset; other points past the offset. Not samples that have collapsed
     (context.collapsed_samples: mode_collapse's, as for divergence) nor ones swinging to and fro (steady)."""
     if (collapsed_samples(history, probes) and not frozen(history, probes)) or not steady(history, probes):
         return False
     if history.has("samples/high_quality"):
         return off_modes(history, probes) and off_data(history, context, probes)
+    if not context.is_image:
+        return off_data(history, context, probes)
     ratios = history.values("samples/nn_ratio", probes)
     far = len(ratios) >= probes and bool((ratios > POOR_NN_RATIO).all())
     return far or off_data(history, context, probes)
