@@ -19,7 +19,7 @@ def held_out_suite():
     return module
 
 
-@pytest.mark.parametrize("folder", ["held_out", "held_out_2", "held_out_3", "held_out_4"])
+@pytest.mark.parametrize("folder", ["held_out", "held_out_2", "held_out_3", "held_out_4", "held_out_5"])
 def test_every_config_is_valid_labelled_and_explained(held_out_suite, folder):
     runs = held_out_suite.suite_runs(None, SUITES / folder)
     for run in runs:
@@ -72,6 +72,28 @@ def test_the_fourth_suite_is_of_new_families_each_with_a_confirmed_healthy_run(h
         assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
                    for run in runs), family
     assert sum(run.label == "healthy" for run in runs) >= 6
+    assert len({run.label for run in runs} - {"healthy"}) >= 5
+
+
+def test_the_fifth_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite):
+    import json
+
+    runs = held_out_suite.suite_runs(None, SUITES / "held_out_5")
+    labels = json.loads((SUITES / "held_out_5" / "labels.json").read_text())
+    assert 14 <= len(runs) <= 18
+    assert {run.name for run in runs} == set(labels) and all(labels[run.name]["label"] == run.label for run in runs)
+    assert all(labels[run.name]["confirmed"] for run in runs)
+    families = {held_out_suite.family(run) for run in runs}
+    earlier = {held_out_suite.family(run) for folder in ("held_out", "held_out_2", "held_out_3", "held_out_4")
+               for run in held_out_suite.suite_runs(None, SUITES / folder)}
+    calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
+    assert families.isdisjoint(earlier | calibration)
+    assert families & set(held_out_suite.IMAGE_FAMILIES) and families - set(held_out_suite.IMAGE_FAMILIES)
+    for family in families:
+        assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
+                   for run in runs), family
+    assert sum(run.label == "healthy" for run in runs) >= 5
+    assert sum(run.label != "healthy" for run in runs) >= 9
     assert len({run.label for run in runs} - {"healthy"}) >= 5
 
 

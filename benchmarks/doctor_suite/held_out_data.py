@@ -17,6 +17,9 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
 - held_out_4's data (MIXTURE_SETS): `penta_5d.npy`, 5-D points from 10 Gaussians (std 0.05) in [-0.7, 0.7]⁵
   at least 0.5 apart; `hexa_6d.npy`, 6-D points from 8 Gaussians (std 0.05) in [-0.7, 0.7]⁶ at least 0.6
   apart, their centres beside each like the others'.
+- held_out_5's data (MIXTURE_SETS, WIDE_PATCHES): `septa_7d.npy`, 7-D points from 8 Gaussians (std 0.05) in
+  [-0.7, 0.7]⁷ at least 0.6 apart, their centres beside it; `wide_patches/`, 32×32 RGB PNG patches cut from the
+  same two photographs shrunk 2× (WIDE_SEED, WIDE_COUNT), read with `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -36,10 +39,13 @@ PATCHES = DATA_DIR / "photo_patches"
 MIXTURE_SETS = {"scatter_2d": (2, 10, 2468, 0.04, 0.8, 0.3, None),
                 "uneven_3d": (3, 7, 1357, 0.05, 0.7, 0.4, (4, 3, 2, 2, 1, 1, 1)),
                 "penta_5d": (5, 10, 9753, 0.05, 0.7, 0.5, None),
-                "hexa_6d": (6, 8, 8642, 0.05, 0.7, 0.6, None)}
+                "hexa_6d": (6, 8, 8642, 0.05, 0.7, 0.6, None),
+                "septa_7d": (7, 8, 7531, 0.05, 0.7, 0.6, None)}
 MIXTURE_COUNT = 6000
 GRAY_PATCHES = DATA_DIR / "gray_patches"
 GRAY_SEED, GRAY_COUNT, GRAY_SIDE, GRAY_SHRINK = 8642, 2048, 16, 2
+WIDE_PATCHES = DATA_DIR / "wide_patches"
+WIDE_SEED, WIDE_COUNT, WIDE_SIDE, WIDE_SHRINK = 2718, 1024, 32, 2
 
 
 def vectors_path(name: str) -> Path:
@@ -69,6 +75,7 @@ def prepare_held_out_data() -> None:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_mixture(name)
     write_gray_patches(GRAY_PATCHES)
+    write_patches(WIDE_PATCHES, WIDE_COUNT, WIDE_SIDE, WIDE_SEED, WIDE_SHRINK)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
