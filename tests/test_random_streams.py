@@ -3,7 +3,7 @@ import torch
 
 from ganforge import random_streams
 from ganforge.config import validate
-from ganforge.random_streams import GRID, LATENT_CENTRES, LOOKAHEAD, OFFSETS, PROBE, PROBE_HELDOUT, stream
+from ganforge.random_streams import BLUR, GRID, LATENT_CENTRES, LOOKAHEAD, OFFSETS, PROBE, PROBE_HELDOUT, stream
 from ganforge.train.state import build_state
 from tests.conftest import tiny_ring_raw
 
@@ -11,8 +11,8 @@ from tests.conftest import tiny_ring_raw
 def test_every_stream_has_an_offset_of_its_own():
     offsets = [value for name, value in vars(random_streams).items() if name.isupper() and isinstance(value, int)]
     assert sorted(offsets) == sorted(OFFSETS.values())  # every named offset is listed
-    assert len(set(offsets)) == len(offsets) == 5
-    assert {GRID, LATENT_CENTRES, LOOKAHEAD, PROBE, PROBE_HELDOUT} == set(OFFSETS.values())
+    assert len(set(offsets)) == len(offsets) == 6
+    assert {GRID, LATENT_CENTRES, LOOKAHEAD, PROBE, PROBE_HELDOUT, BLUR} == set(OFFSETS.values())
 
 
 def test_streams_for_different_offsets_draw_different_numbers():

@@ -30,10 +30,9 @@ from 8 Gaussians in an .npy file and 32×32 RGB patches of the photographs shrun
 mechanisms (gradient-norm clipping at 1e-5 on one net, RMSprop at a huge rate on D, RMSprop with momentum 0.9
 on both nets, one-sided label smoothing with a real target of 0.01, batch size 4, Adam with β2 0.9 and β1 0.9).
 
-A suite's role (ROLES) says whether the rules were tuned on it: `held_out/`, `held_out_2/` and `held_out_3/` were
-each scored once with the rules frozen and have since been used to tune them, so they are calibration material
-(their tables from that one scoring stay in the "-as-held-out" sections of the docs); `held_out_4/` and
-`held_out_5/` are held out.
+A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_4/` were each scored once
+with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
+that one scoring stay in the "-as-held-out" sections of the docs); `held_out_5/` is held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -65,7 +64,7 @@ from ganforge.errors import GanforgeError  # noqa: E402
 
 DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
-         "held_out_3": "calibration", "held_out_4": "held-out", "held_out_5": "held-out"}
+         "held_out_3": "calibration", "held_out_4": "calibration", "held_out_5": "held-out"}
 IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide")
 
 

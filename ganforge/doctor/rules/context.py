@@ -9,11 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blur_reference import blur_offset
+
 # samples/offset (median sample-to-nearest-real distance ÷ the data's mean pair distance) past which
 # G's samples have left the data: images measured 0.45-0.6 on healthy and collapsed digits/Fashion
 # runs and 1.1-1.8 on saturated ones; a 2-D sampler blurred over a ring or grid sits below ~0.2.
 OFF_DATA_IMAGES = 1.0
 OFF_DATA_POINTS = 0.3
+# points of a mixture the doctor does not know: also at least BLUR_FACTOR × where a blur over the data sits
+# (doctor/blur_reference.py: 0.16 in 2-D, 0.42 in 6-D, where healthy runs open at 0.3-0.6)
+BLUR_FACTOR = 1.5
 
 # D's logit sign is a real/fake decision at 0. Not for the critics: wasserstein (unbounded scores), relativistic
 # and rpgan (only differences of logits enter the loss, so a logit's sign or size carries no decision).
@@ -32,6 +37,7 @@ class RuleContext:
     dataset_size: int | None = None  # None: an endless stream (ring, grid)
     modes: int | None = None  # Gaussian-mixture sources: how many modes there are
     is_image: bool = False
+    blur_offset: float | None = None  # point data of an unknown mixture: samples/offset of a blur over it
 
     @property
     def classifier(self) -> bool:
@@ -43,7 +49,11 @@ class RuleContext:
 
     @property
     def off_data(self) -> float:
-        return OFF_DATA_POINTS if self.modes or not self.is_image else OFF_DATA_IMAGES
+        if self.is_image and not self.modes:
+            return OFF_DATA_IMAGES
+        if self.modes or self.blur_offset is None:
+            return OFF_DATA_POINTS
+        return max(OFF_DATA_POINTS, BLUR_FACTOR * self.blur_offset)
 
     def probes(self, flushes: int) -> int:
         """How many sample probes fall in `flushes` flushes (at least 2)."""
@@ -61,7 +71,8 @@ def context_from(config, data_source=None) -> RuleContext:
                        total_steps=config.train.steps, batch_size=config.train.batch_size,
                        sample_every=doctor.sample_every, dataset_size=size,
                        modes=None if centres is None else len(centres),
-                       is_image=bool(data_source is not None and data_source.is_image))
+                       is_image=bool(data_source is not None and data_source.is_image),
+                       blur_offset=blur_offset(data_source, config.train.seed))
 
 
 def off_data(history, context: RuleContext, probes: int, threshold: float | None = None) -> bool:
