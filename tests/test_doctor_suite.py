@@ -142,3 +142,27 @@ def test_the_doctor_md_section_is_replaced_not_duplicated(runner, tmp_path, monk
     text = target.read_text()
     assert text.count("<!-- doctor-suite:start -->") == 1 and "table two" in text and "table one" not in text
     assert text.startswith("# The doctor\n\nhandbook text\n")
+
+
+def test_a_signal_during_a_run_stops_the_suite_not_just_the_run(runner, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from ganforge.doctor import remedy
+    from ganforge.train import interrupt
+
+    def stopped_run(config, run, quiet):  # the loop's part: the first SIGTERM only asks it to stop at a step
+        with interrupt.StopRequest():
+            os.kill(os.getpid(), signal.SIGTERM)
+        return type("State", (), {"step": 3})()
+
+    monkeypatch.setattr(remedy, "train_with_remedies", stopped_run)
+    previous = interrupt.install()
+    try:
+        with pytest.raises(SystemExit) as stop:
+            runner.train_cached(validate(tiny_ring_raw(steps=9)), tmp_path / "run")
+    finally:
+        interrupt.install()  # forgets the signal received
+        interrupt.uninstall(previous)  # and puts the test runner's handlers back
+    assert stop.value.code == 143
+    assert not (tmp_path / "run" / "suite.json").exists()  # not recorded as a finished run

@@ -236,7 +236,12 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from ganforge.train import interrupt
+
+    interrupt.install()  # a signal stops the suite, not only the run it arrives in (run.stop_if_interrupted)
     try:
         main()
     except GanforgeError as failure:
         sys.exit(f"error: {failure}")
+    except interrupt.Interrupted as stopped:
+        sys.exit(stopped.exit_code)

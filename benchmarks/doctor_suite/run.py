@@ -132,10 +132,21 @@ def train_cached(config: Config, directory: Path) -> dict:
     except GanforgeError as failure:  # e.g. DivergenceError: the NaN guard gave up; the run's files stay
         error = str(failure)
         steps_done = last_logged_step(directory)
+    stop_if_interrupted()
     outcome = {"config": digest, "steps_done": steps_done, "error": error,
                "cpu_s": round(time.process_time() - started_cpu, 1), "wall_s": round(time.perf_counter() - started_wall, 1)}
     marker.write_text(json.dumps(outcome) + "\n")
     return outcome
+
+
+def stop_if_interrupted() -> None:
+    """SIGINT or SIGTERM during a run stopped it at a step boundary (its checkpoint saved): the suite stops too,
+    with the signal's exit code, rather than going on to the next run. Needs `interrupt.install()` in main."""
+    from ganforge.train import interrupt
+
+    number = interrupt.received()
+    if number is not None:
+        raise SystemExit(interrupt.exit_code_for(number))
 
 
 def last_logged_step(directory: Path) -> int:
@@ -501,7 +512,12 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from ganforge.train import interrupt
+
+    interrupt.install()  # a signal stops the suite, not only the run it arrives in (run.stop_if_interrupted)
     try:
         main()
     except GanforgeError as failure:
         sys.exit(f"error: {failure}")
+    except interrupt.Interrupted as stopped:
+        sys.exit(stopped.exit_code)
