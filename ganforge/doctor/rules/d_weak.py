@@ -125,16 +125,20 @@ def no_gradient(history: SignalHistory, context: RuleContext, flushes: int) -> b
 
 
 def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None) -> bool:
-    """Samples collapsed while D sits at chance: D cannot see what G lost. Collapsed by mode_collapse's own test (its
-    window), or, for images, over the last `probes` probes by context.collapsed_samples (a collapsed DCGAN's images can
-    sit off the data, where mode_collapse leaves them)."""
+    """Images collapsed over the last `probes` probes (context.collapsed_samples) while D sits at chance: D cannot see
+    what G lost."""
     return how == "chance" and context.is_image and collapsed_samples(history, probes)
+
+
+def starved(history: SignalHistory, context: RuleContext, how: str | None) -> bool:
+    """D at chance and G without gradient (no_gradient over the last window): nothing D says moves G."""
+    return how == "chance" and no_gradient(history, context, context.window)
 
 
 def failing_samples(history: SignalHistory, context: RuleContext, flushes: int, how: str) -> bool:
     probes = context.probes(flushes)
-    return collapse_unseen(history, context, probes, how) or poor_samples(history, probes, context) or \
-        (how == "chance" and no_gradient(history, context, context.window))
+    return poor_samples(history, probes, context) or starved(history, context, how) or \
+        collapse_unseen(history, context, probes, how)
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
@@ -145,7 +149,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     how = no_signal(history, window, classifier)
     if how is None:
         return None
-    poor = poor_samples(history, probes, context) or (how == "chance" and no_gradient(history, context, context.window))
+    poor = poor_samples(history, probes, context) or starved(history, context, how)
     unseen = not poor and collapse_unseen(history, context, probes, how)
     if not (poor or unseen):
         return None
