@@ -6,7 +6,8 @@ folder any machine with scikit-learn can rebuild, standing in for a user's own p
 
 Each photograph is first shrunk `shrink`× (so a patch holds edges and texture rather than a flat
 colour), then `count` patches of side×side are cut at positions drawn from `seed`, alternating between
-the two photographs, and written as PNG files named 0000.png, 0001.png, ...
+the two photographs, and written as PNG files named 0000.png, 0001.png, ... (`mode="L"` converts each shrunk
+photograph to greyscale before cutting: the same positions, one channel).
 """
 from __future__ import annotations
 
@@ -26,15 +27,15 @@ def shrunk_photos(shrink: int) -> list[np.ndarray]:
     return photos
 
 
-def write_patches(folder: Path, count: int, side: int, seed: int, shrink: int) -> Path:
-    """The folder of patches, written unless its last file is already there."""
+def write_patches(folder: Path, count: int, side: int, seed: int, shrink: int, mode: str = "RGB") -> Path:
+    """The folder of patches (in PIL's `mode`: "L" for greyscale), written unless its last file is already there."""
     from PIL import Image
 
     if (folder / f"{count - 1:04d}.png").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    photos = shrunk_photos(shrink)
+    photos = [np.asarray(Image.fromarray(photo).convert(mode)) for photo in shrunk_photos(shrink)]
     for index in range(count):
         photo = photos[index % len(photos)]
         top = rng.integers(0, photo.shape[0] - side + 1)

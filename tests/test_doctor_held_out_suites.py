@@ -39,61 +39,32 @@ def test_the_second_suite_has_healthy_runs_beside_the_failures_of_each_mixture_f
     assert {"ring12", "grid4", "vectors4d"} <= {held_out_suite.family(run) for run in runs} - older - calibration
 
 
-def test_the_third_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite):
+# each later suite: how many healthy and failing runs at least, and whether it must hold image and point families
+LATER_SUITES = {"held_out_3": (6, 10, False), "held_out_4": (6, 10, False), "held_out_5": (5, 9, True)}
+
+
+@pytest.mark.parametrize("folder", list(LATER_SUITES))
+def test_a_later_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite, folder):
     import json
 
-    runs = held_out_suite.suite_runs(None, SUITES / "held_out_3")
-    labels = json.loads((SUITES / "held_out_3" / "labels.json").read_text())
-    assert {run.name for run in runs} == set(labels) and all(labels[run.name]["label"] == run.label for run in runs)
-    families = {held_out_suite.family(run) for run in runs}
-    earlier = {held_out_suite.family(run) for folder in ("held_out", "held_out_2")
-               for run in held_out_suite.suite_runs(None, SUITES / folder)}
-    calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
-    assert families.isdisjoint(earlier | calibration)
-    for family in families:
-        assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
-                   for run in runs), family
-    assert len({run.label for run in runs} - {"healthy"}) >= 5
-
-
-def test_the_fourth_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite):
-    import json
-
-    runs = held_out_suite.suite_runs(None, SUITES / "held_out_4")
-    labels = json.loads((SUITES / "held_out_4" / "labels.json").read_text())
+    healthy_runs, failing_runs, mixed = LATER_SUITES[folder]
+    runs = held_out_suite.suite_runs(None, SUITES / folder)
+    labels = json.loads((SUITES / folder / "labels.json").read_text())
     assert {run.name for run in runs} == set(labels) and all(labels[run.name]["label"] == run.label for run in runs)
     assert all(labels[run.name]["confirmed"] for run in runs)
     families = {held_out_suite.family(run) for run in runs}
-    earlier = {held_out_suite.family(run) for folder in ("held_out", "held_out_2", "held_out_3")
-               for run in held_out_suite.suite_runs(None, SUITES / folder)}
+    folders = ["held_out", "held_out_2", *LATER_SUITES]
+    earlier = {held_out_suite.family(run) for other in folders[:folders.index(folder)]
+               for run in held_out_suite.suite_runs(None, SUITES / other)}
     calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
     assert families.isdisjoint(earlier | calibration)
     for family in families:
         assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
                    for run in runs), family
-    assert sum(run.label == "healthy" for run in runs) >= 6
-    assert len({run.label for run in runs} - {"healthy"}) >= 5
-
-
-def test_the_fifth_suite_is_of_new_families_each_with_a_confirmed_healthy_run(held_out_suite):
-    import json
-
-    runs = held_out_suite.suite_runs(None, SUITES / "held_out_5")
-    labels = json.loads((SUITES / "held_out_5" / "labels.json").read_text())
-    assert 14 <= len(runs) <= 18
-    assert {run.name for run in runs} == set(labels) and all(labels[run.name]["label"] == run.label for run in runs)
-    assert all(labels[run.name]["confirmed"] for run in runs)
-    families = {held_out_suite.family(run) for run in runs}
-    earlier = {held_out_suite.family(run) for folder in ("held_out", "held_out_2", "held_out_3", "held_out_4")
-               for run in held_out_suite.suite_runs(None, SUITES / folder)}
-    calibration = {run.dataset for run in held_out_suite.suite_runs(None, SUITES)}
-    assert families.isdisjoint(earlier | calibration)
-    assert families & set(held_out_suite.IMAGE_FAMILIES) and families - set(held_out_suite.IMAGE_FAMILIES)
-    for family in families:
-        assert any(held_out_suite.family(run) == family and run.label == "healthy" and labels[run.name]["confirmed"]
-                   for run in runs), family
-    assert sum(run.label == "healthy" for run in runs) >= 5
-    assert sum(run.label != "healthy" for run in runs) >= 9
+    if mixed:
+        assert families & set(held_out_suite.IMAGE_FAMILIES) and families - set(held_out_suite.IMAGE_FAMILIES)
+    assert sum(run.label == "healthy" for run in runs) >= healthy_runs
+    assert sum(run.label != "healthy" for run in runs) >= failing_runs
     assert len({run.label for run in runs} - {"healthy"}) >= 5
 
 

@@ -74,7 +74,7 @@ def prepare_held_out_data() -> None:
     for name in MIXTURE_SETS:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_mixture(name)
-    write_gray_patches(GRAY_PATCHES)
+    write_patches(GRAY_PATCHES, GRAY_COUNT, GRAY_SIDE, GRAY_SEED, GRAY_SHRINK, mode="L")
     write_patches(WIDE_PATCHES, WIDE_COUNT, WIDE_SIDE, WIDE_SEED, WIDE_SHRINK)  # skipped when already written
 
 
@@ -112,22 +112,3 @@ def write_mixture(name: str) -> None:
     points = centres[rng.choice(modes, MIXTURE_COUNT, p=p)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
     np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
     np.save(centres_path(vectors_path(name)), centres)
-
-
-def write_gray_patches(folder: Path) -> Path:
-    """GRAY_COUNT greyscale GRAY_SIDE² patches of the photographs shrunk GRAY_SHRINK×, unless already written."""
-    from PIL import Image
-
-    from photo_patches import shrunk_photos
-
-    if (folder / f"{GRAY_COUNT - 1:04d}.png").exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(GRAY_SEED)
-    photos = [np.asarray(Image.fromarray(photo).convert("L")) for photo in shrunk_photos(GRAY_SHRINK)]
-    for index in range(GRAY_COUNT):
-        photo = photos[index % len(photos)]
-        top = rng.integers(0, photo.shape[0] - GRAY_SIDE + 1)
-        left = rng.integers(0, photo.shape[1] - GRAY_SIDE + 1)
-        Image.fromarray(photo[top:top + GRAY_SIDE, left:left + GRAY_SIDE]).save(folder / f"{index:04d}.png")
-    return folder

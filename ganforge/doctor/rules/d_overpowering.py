@@ -20,7 +20,8 @@ steps 200 and 180, beside a mode_collapse error). Not on images: a DCGAN's G sta
 near-identical blobs (diversity ~0.17), and a D that starves it keeps it there, so low diversity
 under a winning D is the D's doing. Nor when the 2-D sampler is frozen off the modes (its samples/offset
 within progress.FROZEN over the window, under mode_collapse.ON_MODES of its points on a mode): a G that has
-not moved from where it started while D won has not collapsed onto anything, it was never given a way out (held_out_2/grid4_g_lr_tiny: G's samples at offset 0.274 ± 0.001 for 500 steps, D at accuracy 1).
+not moved from where it started while D won has not collapsed onto anything, it was never given a way out
+(held_out_2/grid4_g_lr_tiny: G's samples at offset 0.274 ± 0.001 for 500 steps, D at accuracy 1).
 
 "Still improving" looks at two windows and at twice that (progress.still_improving): a stacked-digits DCGAN
 whose D wins from its first steps (accuracy 1.00, D(G(z)) 0.02-0.05) spreads its samples from diversity 0.24

@@ -64,8 +64,9 @@ def off_modes(history: SignalHistory, probes: int) -> bool:
 
 def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
     """Each of the last `probes` probes far from the data, and staying there: a mixture's off its modes and past the
-    off-data offset; images past d_weak's POOR_NN_RATIO or the off-data offset; other points past the offset. Not samples that have collapsed
-    (context.collapsed_samples: mode_collapse's, as for divergence) nor ones swinging to and fro (steady)."""
+    off-data offset; images past d_weak's POOR_NN_RATIO or the off-data offset; other points past the offset. Not
+    samples that have collapsed (context.collapsed_samples: mode_collapse's, as for divergence) nor ones swinging to
+    and fro (steady)."""
     if (collapsed_samples(history, probes) and not frozen(history, probes)) or not steady(history, probes):
         return False
     if history.has("samples/high_quality"):
