@@ -7,8 +7,8 @@ itself: the sum of the runs' `time/step_s` after the first flush (start-up, data
 warm-up excluded), as seconds per step. It measures wall clock on purpose (spinning threads lose wall time, not
 CPU time): run it alone, e.g. under `flock -x /tmp/ganforge-cpu.lock`.
 
-    python benchmarks/threads.py                       # ≈ 5 min on 2 cores
-    python benchmarks/threads.py --presets ring --steps-scale 0.2 --no-write   # a smoke run
+    python benchmarks/threads.py                       # ≈ 15 min on 2 cores
+    python benchmarks/threads.py --presets ring --steps-scale 0.2 --repeats 1 --no-write   # a smoke run
 """
 from __future__ import annotations
 
@@ -72,30 +72,41 @@ def background_load(processes: int):
             process.wait()
 
 
-def measure(presets: list[str], load: int, scale: float) -> list[dict]:
+def median_runs(preset: str, settings: list[str], steps: int, repeats: int, workdir: Path) -> dict:
+    """{setting: (median seconds per step, threads of the median run)} over `repeats` runs of each setting,
+    the settings taking turns so that a change in the machine hits each alike."""
+    runs = {setting: [] for setting in settings}
+    for _ in range(repeats):
+        for setting in settings:
+            runs[setting].append(seconds_per_step(preset, setting, steps, workdir))
+    return {setting: sorted(results, key=lambda result: result[0])[len(results) // 2] for setting, results in runs.items()}
+
+
+def measure(presets: list[str], load: int, scale: float, repeats: int) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         for preset in presets:
             steps = max(2 * LOG_EVERY, int(STEPS[preset] * scale))
             row = {"preset": preset, "steps": steps, "gflop": step_flops(build_state(load_config(preset))) / 1e9}
             for machine_state in ("idle", "loaded"):
+                settings = [str(cores()), "auto"] + (["1"] if machine_state == "idle" else [])
                 with background_load(load if machine_state == "loaded" else 0):
-                    for threads in (str(cores()), "auto"):
-                        kind = "default" if threads != "auto" else "auto"
-                        row[f"{machine_state}_{kind}"], used = seconds_per_step(preset, threads, steps, Path(workdir))
-                        row[f"threads_{machine_state}_{kind}"] = used
-            row["idle_one"], _ = seconds_per_step(preset, "1", steps, Path(workdir))
+                    medians = median_runs(preset, settings, steps, repeats, Path(workdir))
+                for setting, (seconds, used) in medians.items():
+                    kind = {"auto": "auto", "1": "one"}.get(setting, "default")
+                    row[f"{machine_state}_{kind}"], row[f"threads_{machine_state}_{kind}"] = seconds, used
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
 
 
-def table(rows: list[dict], load: int) -> str:
+def table(rows: list[dict], load: int, repeats: int) -> str:
     lines = [
         "## CPU threads: torch's default against `train.threads: auto`",
         "",
         f"`python benchmarks/threads.py` on {cores()} cores (torch's default: {cores()} threads); milliseconds per "
-        f"training step (mean after the first {LOG_EVERY} steps, a fresh process per run), idle and with {load} "
+        f"training step (mean after the first {LOG_EVERY} steps, a fresh process per run; the median of {repeats} runs, "
+        f"the settings taking turns), idle and with {load} "
         f"busy-looping processes started by the script. Wall clock by nature: run alone.",
         "",
         f"Forward GFLOP: one forward pass of G and D over a batch, as `auto` counts it (below "
@@ -125,10 +136,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=list(STEPS), choices=list(STEPS))
     parser.add_argument("--load", type=int, default=2, help="busy processes of the loaded machine")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each setting; the median is reported")
     parser.add_argument("--steps-scale", type=float, default=1.0, help="multiply each preset's steps")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args()
-    markdown = table(measure(args.presets, args.load, args.steps_scale), args.load)
+    markdown = table(measure(args.presets, args.load, args.steps_scale, args.repeats), args.load, args.repeats)
     print(markdown)
     if not args.no_write:
         write_section("threads", markdown)

@@ -50,6 +50,8 @@ def fake_pass(seconds_by_count):
     ({1: 0.010, 2: 0.030}, 1),            # more threads slower (a loaded machine): one
     ({1: 0.010, 2: 0.008, 4: 0.005}, 4),  # the fastest of several counts
     ({1: 0.010, 2: [0.005, 0.005, 0.5, 0.005, 0.005, 0.005, 0.005, 0.005]}, 2),  # one stalled pass: the median ignores it
+    ({1: 0.010, 2: [0.5] * 6 + [0.005] * 9}, 2),  # a load through the first 6 of 15 rounds: it does not decide
+    ({1: 0.010, 2: [0.5] * 8 + [0.005] * 7}, 1),  # through most of them: one thread, which cannot collapse
 ])
 def test_auto_takes_more_threads_only_when_they_are_measurably_faster(seconds_by_count, expected):
     previous = torch.get_num_threads()

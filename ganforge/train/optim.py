@@ -21,8 +21,12 @@ def build_optimizer(parameters, config: OptimizerConfig, device: torch.device | 
 
 
 def clip_and_measure(parameters, max_norm: float | None) -> torch.Tensor:
-    """Total gradient norm before clipping; clips to `max_norm` when given."""
+    """Total gradient norm before clipping; clips to `max_norm` when given.
+
+    Without `max_norm` only the norm is taken: `clip_grad_norm_` would also multiply every gradient by 1."""
     with_grad = [p for p in parameters if p.grad is not None]
     if not with_grad:
         return torch.tensor(0.0)
-    return torch.nn.utils.clip_grad_norm_(with_grad, max_norm if max_norm is not None else float("inf"))
+    if max_norm is None:
+        return torch.nn.utils.get_total_norm([p.grad for p in with_grad])
+    return torch.nn.utils.clip_grad_norm_(with_grad, max_norm)

@@ -37,10 +37,11 @@ class StatsBus:
         on the device (fp16's skipped steps in grad/*), without the host looking at it."""
         if isinstance(value, torch.Tensor):
             value = value.detach().float()
-            value = value.mean() if value.numel() else math.nan
+            value = (value.mean() if value.dim() else value) if value.numel() else math.nan
         else:
             value = float(value)
-        self._sums[name] = self._sums[name] + value * weight  # out of place: never aliases a tensor the caller keeps
+        weighted = value if isinstance(weight, int) and weight == 1 else value * weight  # no tensor op for plain 1
+        self._sums[name] = self._sums[name] + weighted  # out of place: never aliases a tensor the caller keeps
         self._counts[name] = self._counts[name] + weight
         for watcher in self.watchers:
             watcher(name, value)

@@ -31,6 +31,7 @@ from torch.utils.flop_counter import FlopCounterMode
 TINY_STEP_FLOPS = 5e7  # forward FLOPs of G + D over one batch below which auto takes one thread unmeasured
 FASTER_BY = 0.9  # more threads only when their pass takes at most this share of one thread's
 PROBE_SECONDS = 0.4  # about how long auto's measurement may take per thread count
+MIN_ROUNDS, MAX_ROUNDS = 5, 15  # passes per count: enough that a few stalled by a passing load do not decide
 SLOWDOWN = 2.0  # flushed step time, over the fastest flush, that makes the watch fall back to one thread
 
 
@@ -94,7 +95,7 @@ def fastest_count(timed_pass, counts: list[int]) -> int:
     """
     torch.set_num_threads(1)
     first = timed_pass() + timed_pass()  # warm-up (allocations, kernel choice), then an estimate of its cost
-    rounds = max(2, min(7, int(PROBE_SECONDS / max(first / 2, 1e-6))))
+    rounds = max(MIN_ROUNDS, min(MAX_ROUNDS, int(PROBE_SECONDS / max(first / 2, 1e-6))))
     times = {count: [] for count in counts}
     for _ in range(rounds):
         for count in counts:
