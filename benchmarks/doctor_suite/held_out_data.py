@@ -20,6 +20,11 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
 - held_out_5's data (MIXTURE_SETS, WIDE_PATCHES): `septa_7d.npy`, 7-D points from 8 Gaussians (std 0.05) in
   [-0.7, 0.7]⁷ at least 0.6 apart, their centres beside it; `wide_patches/`, 32×32 RGB PNG patches cut from the
   same two photographs shrunk 2× (WIDE_SEED, WIDE_COUNT), read with `data: {name: image_folder, path: ...}`.
+- held_out_6's data (MIXTURE_SETS, TINT_DIGITS): `deca_10d.npy`, 10-D points from 10 Gaussians (std 0.05) in
+  [-0.7, 0.7]¹⁰ at least 0.7 apart, drawn with unequal weights (3:3:2:2:2:1:1:1:1:1), their centres beside it;
+  `tint_digits/`, 16×16 RGB PNG images of scikit-learn's bundled 8×8 digits (all 1797), each upscaled 2× and
+  drawn in one of TINT_COLOURS on a dark background (the colour drawn per image from TINT_SEED), read with
+  `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -40,12 +45,17 @@ MIXTURE_SETS = {"scatter_2d": (2, 10, 2468, 0.04, 0.8, 0.3, None),
                 "uneven_3d": (3, 7, 1357, 0.05, 0.7, 0.4, (4, 3, 2, 2, 1, 1, 1)),
                 "penta_5d": (5, 10, 9753, 0.05, 0.7, 0.5, None),
                 "hexa_6d": (6, 8, 8642, 0.05, 0.7, 0.6, None),
-                "septa_7d": (7, 8, 7531, 0.05, 0.7, 0.6, None)}
+                "septa_7d": (7, 8, 7531, 0.05, 0.7, 0.6, None),
+                "deca_10d": (10, 10, 6420, 0.05, 0.7, 0.7, (3, 3, 2, 2, 2, 1, 1, 1, 1, 1))}
 MIXTURE_COUNT = 6000
 GRAY_PATCHES = DATA_DIR / "gray_patches"
 GRAY_SEED, GRAY_COUNT, GRAY_SIDE, GRAY_SHRINK = 8642, 2048, 16, 2
 WIDE_PATCHES = DATA_DIR / "wide_patches"
 WIDE_SEED, WIDE_COUNT, WIDE_SIDE, WIDE_SHRINK = 2718, 1024, 32, 2
+TINT_DIGITS = DATA_DIR / "tint_digits"
+TINT_SEED, TINT_SIDE = 1618, 16
+TINT_COLOURS = ((255, 80, 60), (70, 220, 90), (80, 130, 255), (250, 220, 60), (230, 90, 230), (60, 220, 230))
+TINT_BACKGROUND = (20, 20, 30)
 
 
 def vectors_path(name: str) -> Path:
@@ -76,6 +86,7 @@ def prepare_held_out_data() -> None:
             write_mixture(name)
     write_patches(GRAY_PATCHES, GRAY_COUNT, GRAY_SIDE, GRAY_SEED, GRAY_SHRINK, mode="L")
     write_patches(WIDE_PATCHES, WIDE_COUNT, WIDE_SIDE, WIDE_SEED, WIDE_SHRINK)  # skipped when already written
+    write_tinted_digits(TINT_DIGITS)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -112,3 +123,25 @@ def write_mixture(name: str) -> None:
     points = centres[rng.choice(modes, MIXTURE_COUNT, p=p)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
     np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
     np.save(centres_path(vectors_path(name)), centres)
+
+
+def write_tinted_digits(folder: Path) -> Path:
+    """scikit-learn's 8×8 digits as TINT_SIDE×TINT_SIDE RGB PNGs, each in a colour of TINT_COLOURS on
+    TINT_BACKGROUND (ink share = the digit's grey level), written unless the last file is already there."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    images = load_digits().images  # (1797, 8, 8), values 0..16
+    if (folder / f"{len(images) - 1:04d}.png").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(TINT_SEED)
+    colours = np.asarray(TINT_COLOURS, dtype=np.float64)
+    background = np.asarray(TINT_BACKGROUND, dtype=np.float64)
+    for index, image in enumerate(images):
+        ink = np.asarray(Image.fromarray((image * (255 / 16)).astype(np.uint8)).resize((TINT_SIDE, TINT_SIDE), Image.BILINEAR),
+                         dtype=np.float64)[..., None] / 255
+        colour = colours[rng.integers(0, len(colours))]
+        rgb = np.clip(np.rint(background + ink * (colour - background)), 0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(folder / f"{index:04d}.png")
+    return folder

@@ -28,7 +28,12 @@ a mode-seeking term of weight 1000, the hinge loss at 10× the usual rate, momen
 builds up until the losses explode); `held_out_5/` again has data of its own (held_out_data.py: 7-D points
 from 8 Gaussians in an .npy file and 32×32 RGB patches of the photographs shrunk 2×) and failures by other
 mechanisms (gradient-norm clipping at 1e-5 on one net, RMSprop at a huge rate on D, RMSprop with momentum 0.9
-on both nets, one-sided label smoothing with a real target of 0.01, batch size 4, Adam with β2 0.9 and β1 0.9).
+on both nets, one-sided label smoothing with a real target of 0.01, batch size 4, Adam with β2 0.9 and β1 0.9);
+`held_out_6/` again has data of its own (held_out_data.py: 10-D points from 10 Gaussians of unequal weights in an
+.npy file, under PacGAN, and 16×16 tinted RGB digits in a folder) and failures by other mechanisms (an EMA
+generator with β 0.9999 sampled, every D target swapped, the least-squares G target set to the fake one, PacGAN
+packing 16, no packing on the 10-D mixture, an unconstrained Wasserstein critic, a DCGAN generator without batch
+norm, 4 generators with a diversity weight of 1000).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_4/` were each scored once
 with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
@@ -65,7 +70,7 @@ from ganforge.errors import GanforgeError  # noqa: E402
 DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
          "held_out_3": "calibration", "held_out_4": "calibration", "held_out_5": "held-out"}
-IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide")
+IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint")
 
 
 @dataclass(frozen=True)
