@@ -151,6 +151,14 @@ def test_chance_band_and_chance_accuracy():
     assert chance(0.5, 0.65) and not chance(0.5, 0.66)
 
 
+def test_same_verdict_on_real_and_fake_is_chance_wherever_it_sits():
+    chance = lambda real, fake, accuracy=0.5: bool(d_weak.chance_flags(  # noqa: E731
+        history(10, {"d/real": real, "d/fake": fake, "d/accuracy": accuracy}), WINDOW).all())
+    assert chance(0.005, 0.104) and not chance(0.005, 0.106)  # label smoothing to 0.01: D calls everything fake
+    assert chance(0.95, 0.851) and not chance(0.95, 0.849)
+    assert not chance(0.005, 0.006, accuracy=0.66)  # a D right on most of the batch is not at chance
+
+
 def test_chance_band_for_a_critic_uses_d_fake_too():
     flat = lambda fake: bool(d_weak.chance_flags(  # noqa: E731
         history(10, {"d/real": 0.5, "d/fake": fake}), WINDOW, classifier=False).all())
@@ -163,16 +171,32 @@ def test_fooled_accuracy():
     assert fooled(0.35) and not fooled(0.36)
 
 
-def unseen_collapse(diversity, context=IMAGES, spread=0.0):
-    """d_weak's finding over 20 flushes of a D at chance and images of `diversity` (rising by `spread` a probe)."""
+def unseen_collapse(diversity, context=IMAGES, spread=0.0, verdict=0.5, fake=None, accuracy=0.5):
+    """d_weak's finding over 20 flushes of a D at chance (D(x) = `verdict`, D(G(z)) = `fake`, by default the same)
+    and samples of `diversity` (rising by `spread` a probe)."""
     probes = {"samples/diversity": lambda probe: diversity + spread * probe, "samples/nn_ratio": 1.0,
               "samples/offset": 0.1, "samples/near_duplicates": 0.0}
-    return d_weak.check(history(20, {"d/real": 0.5, "d/fake": 0.5, "d/accuracy": 0.5}, probes), context)
+    signals = {"d/real": verdict, "d/fake": verdict if fake is None else fake, "d/accuracy": accuracy}
+    return d_weak.check(history(20, signals, probes), context)
 
 
 def test_a_collapse_d_cannot_see_is_d_weaks_on_images_only():
     assert unseen_collapse(0.49) is not None and unseen_collapse(0.51) is None  # median diversity vs half the data's
-    assert unseen_collapse(0.3, context=POINTS) is None  # a 2-D sampler opens as a small blob under a D near chance
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.55, fake=0.45, accuracy=0.6) is None  # a 2-D sampler opens
+    # as a small blob under a D near chance
+
+
+def test_a_collapse_under_a_degenerate_verdict_is_d_weaks_on_points_too():
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.005) is not None  # label smoothing to 0.01
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.399) is not None  # one verdict outside CHANCE_BAND
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.401, fake=0.45, accuracy=0.6) is None  # a healthy D near chance
+
+
+def test_a_collapse_under_a_d_flat_at_one_half_is_d_weaks_on_points_too():
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.529, accuracy=0.5) is not None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.531, accuracy=0.5) is None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.5, accuracy=0.529) is not None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.5, accuracy=0.531) is None
 
 
 def test_a_collapse_d_cannot_see_yields_to_samples_spreading_out_by_ten_percent():

@@ -1,5 +1,9 @@
 """D too weak or stuck: D cannot tell real from fake (D(x) ≈ 0.5) while the samples stay poor.
 
+"At chance" is D's verdict on the data being a coin toss, or the same as on the fakes wherever it sits: the
+best a D trained toward targets t_real and t_fake can do against samples it cannot tell apart is
+(t_real + t_fake) / 2, which is 0.005 for one-sided label smoothing with a real target of 0.01.
+
 D at chance is also where a *converged* GAN ends (Goodfellow et al. 2014, Prop. 1), so chance-level
 D alone is not a failure: the rule also needs the samples to be far from the data
 (samples/nn_ratio, or the share of high-quality points on a mixture) and not improving, for a
@@ -27,7 +31,9 @@ chance: a DCGAN's D that works rejects a collapsed G within steps, so a collapse
 D's failure, named here rather than by mode_collapse (which yields to this rule), and judged by whether
 the samples spread out again, not by samples/nn_ratio (a collapsed G's one image can sit close to a real
 one): held_out_2/stacked_dcgan_d_narrow, a D of 2 channels at accuracy 0.50 over 100% near-duplicate pairs.
-Not on 2-D mixtures, where a healthy D sits near chance (accuracy 0.55-0.7) while G opens as a small blob.
+On points only under a verdict no working D gives (degenerate_verdict): D(x) ≈ D(G(z)) ≈ 0.005, or D(x) ≈ D(G(z))
+≈ accuracy ≈ 0.5 throughout (held_out_4/hexa_d_sgd_slow: 0.507, 0.508, 0.50 while G's points sit at diversity
+0.09); a healthy D on a 2-D mixture sits near chance too, but at accuracy 0.55-0.7, while G opens as a small blob.
 
 "Far from the data" for points that are neither images nor a known mixture (an .npy file) is samples/offset
 past the off-data threshold on every probe: samples/nn_ratio is relative to the data's own nearest-neighbour
@@ -50,9 +56,11 @@ from .progress import rising, still_improving
 NAME = "d_weak"
 CHANCE_BAND = 0.1  # |D(x) − 0.5| below 0.1
 CHANCE_ACCURACY = 0.65  # D right on at most 65% of a batch
+SAME_VERDICT = 0.1  # |D(x) − D(G(z))| below 0.1: one verdict for real and fake alike, wherever it sits
 POOR_NN_RATIO = 2.5  # samples ≥2.5× farther from the data than real points are from each other
 POOR_HIGH_QUALITY = 0.5  # mixtures: under half the points within 3σ of a mode
 FOOLED_ACCURACY = 0.35  # D wrong on most of the batch (chance: 0.5)
+FLAT_BAND = 0.03  # D(x), D(G(z)) and accuracy all within 0.03 of each other and 0.5: a D that answers 0.5 to all
 NO_GRADIENT = 0.01  # G's gradient norm at 1% of its first window's: a D decayed to a constant gives G nothing
 
 
@@ -61,10 +69,23 @@ def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) 
     (a classifier: accuracy near chance; a critic: flat, its fake scores at 0.5 as well)."""
     real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
     if classifier:
+        real = real | same_verdict(history, flushes)
         other = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
     else:
         other = abs(history.values("d/fake", flushes) - 0.5) < CHANCE_BAND
     return both(real, other)
+
+
+def same_verdict(history: SignalHistory, flushes: int) -> np.ndarray:
+    """Per flush of d/real's last `flushes`: D rates real and fake alike (within SAME_VERDICT), at 0.5 or not; with
+    a real target of 0.01 (label smoothing overdone) D(x) ≈ D(G(z)) ≈ 0.005, a D that calls everything fake.
+    False where d/fake was not reported."""
+    real, fake = history.values("d/real", flushes), history.values("d/fake", flushes)
+    flags = np.zeros(len(real), dtype=bool)
+    n = min(len(real), len(fake))
+    if n:
+        flags[len(real) - n:] = abs(real[len(real) - n:] - fake[len(fake) - n:]) < SAME_VERDICT
+    return flags
 
 
 def fooled_flags(history: SignalHistory, flushes: int) -> np.ndarray:
@@ -124,10 +145,29 @@ def no_gradient(history: SignalHistory, context: RuleContext, flushes: int) -> b
     return bool(np.isfinite(start)) and float(np.nanmedian(values[-flushes:])) <= NO_GRADIENT * start
 
 
-def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None) -> bool:
-    """Images collapsed over the last `probes` probes (context.collapsed_samples) while D sits at chance: D cannot see
-    what G lost."""
-    return how == "chance" and context.is_image and collapsed_samples(history, probes)
+def degenerate_verdict(history: SignalHistory, flushes: int) -> bool:
+    """On HELD_SHARE of the last `flushes` flushes D gives real and fake one verdict that no working D gives: far from
+    0.5 (same_verdict with D(x) outside CHANCE_BAND), or 0.5 to everything (flat_flags)."""
+    away = abs(history.values("d/real", flushes) - 0.5) >= CHANCE_BAND
+    return share(both(away, same_verdict(history, flushes))) >= HELD_SHARE or \
+        share(flat_flags(history, flushes)) >= HELD_SHARE
+
+
+def flat_flags(history: SignalHistory, flushes: int) -> np.ndarray:
+    """Per flush: D(x) and D(G(z)) within FLAT_BAND of each other and accuracy within it of 0.5: a D that answers
+    0.5 to everything (plain SGD too slow for it, dropout or instance noise that drowns its input)."""
+    real, fake, accuracy = aligned(*(history.values(name, flushes) for name in ("d/real", "d/fake", "d/accuracy")))
+    return (abs(real - fake) < FLAT_BAND) & (abs(accuracy - 0.5) < FLAT_BAND)
+
+
+def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None,
+                    flushes: int) -> bool:
+    """Samples collapsed over the last `probes` probes (context.collapsed_samples) while D sits at chance: D cannot
+    see what G lost. On images at any chance; on points only under a degenerate verdict, since a healthy D near
+    0.5 watches a 2-D G open as a small blob."""
+    if how != "chance" or not collapsed_samples(history, probes):
+        return False
+    return context.is_image or degenerate_verdict(history, flushes)
 
 
 def starved(history: SignalHistory, context: RuleContext, how: str | None) -> bool:
@@ -138,7 +178,7 @@ def starved(history: SignalHistory, context: RuleContext, how: str | None) -> bo
 def failing_samples(history: SignalHistory, context: RuleContext, flushes: int, how: str) -> bool:
     probes = context.probes(flushes)
     return poor_samples(history, probes, context) or starved(history, context, how) or \
-        collapse_unseen(history, context, probes, how)
+        collapse_unseen(history, context, probes, how, flushes)
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
@@ -150,7 +190,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     if how is None:
         return None
     poor = poor_samples(history, probes, context) or starved(history, context, how)
-    unseen = not poor and collapse_unseen(history, context, probes, how)
+    unseen = not poor and collapse_unseen(history, context, probes, how, window)
     if not (poor or unseen):
         return None
     if how == "fooled" and collapsed_samples(history, probes):
