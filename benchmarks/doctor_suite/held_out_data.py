@@ -25,6 +25,13 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
   `tint_digits/`, 16×16 RGB PNG images of scikit-learn's bundled 8×8 digits (all 1797), each upscaled 2× and
   drawn in one of TINT_COLOURS on a dark background (the colour drawn per image from TINT_SEED), read with
   `data: {name: image_folder, path: ...}`.
+- held_out_7's data (HELIX_SETS, NEG_DIGITS): `helix_12d.npy`, 12-D points from 12 Gaussians (std 0.04) whose
+  centres lie on a helix of two turns (radius 1, rising 0.25 per radian in its third axis, the modes at unequal
+  angles: spacing growing from 0.5 to 0.9 rad), mapped into 12-D by a random orthogonal matrix and scaled so that
+  every coordinate lies in [-0.8, 0.8], their centres beside it; `neg_digits/`, 16×16 greyscale PNG images of
+  scikit-learn's bundled 8×8 digits (all 1797), each upscaled 2× and inverted (dark ink on a light ground), shifted
+  by up to one pixel each way (the shift drawn per image from NEG_SEED), read with
+  `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -56,6 +63,10 @@ TINT_DIGITS = DATA_DIR / "tint_digits"
 TINT_SEED, TINT_SIDE = 1618, 16
 TINT_COLOURS = ((255, 80, 60), (70, 220, 90), (80, 130, 255), (250, 220, 60), (230, 90, 230), (60, 220, 230))
 TINT_BACKGROUND = (20, 20, 30)
+# name: (dimensions, modes, seed, std, largest coordinate): held_out_7's modes on a helix (helix_centres)
+HELIX_SETS = {"helix_12d": (12, 12, 2024, 0.04, 0.8)}
+NEG_DIGITS = DATA_DIR / "neg_digits"
+NEG_SEED, NEG_SIDE = 3141, 16
 
 
 def vectors_path(name: str) -> Path:
@@ -71,6 +82,8 @@ def centres_path(data_path: Path | str) -> Path:
 def mixture_std(data_path: Path | str) -> float:
     """The std of each Gaussian of the mixture stored at `data_path`."""
     name = Path(data_path).stem
+    if name in HELIX_SETS:
+        return HELIX_SETS[name][3]
     return MIXTURE_SETS[name][3] if name in MIXTURE_SETS else VECTOR_STD
 
 
@@ -87,6 +100,10 @@ def prepare_held_out_data() -> None:
     write_patches(GRAY_PATCHES, GRAY_COUNT, GRAY_SIDE, GRAY_SEED, GRAY_SHRINK, mode="L")
     write_patches(WIDE_PATCHES, WIDE_COUNT, WIDE_SIDE, WIDE_SEED, WIDE_SHRINK)  # skipped when already written
     write_tinted_digits(TINT_DIGITS)  # skipped when already written
+    for name in HELIX_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_helix(name)
+    write_negative_digits(NEG_DIGITS)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -144,4 +161,46 @@ def write_tinted_digits(folder: Path) -> Path:
         colour = colours[rng.integers(0, len(colours))]
         rgb = np.clip(np.rint(background + ink * (colour - background)), 0, 255).astype(np.uint8)
         Image.fromarray(rgb).save(folder / f"{index:04d}.png")
+    return folder
+
+
+def helix_centres(name: str) -> np.ndarray:
+    """HELIX_SETS[name]'s centres: points at unequal angles on a two-turn helix (cos θ, sin θ, 0.25 θ), centred,
+    mapped into `dimensions` by a random orthogonal matrix, then scaled so the largest |coordinate| is the last entry."""
+    dimensions, modes, seed, _, largest = HELIX_SETS[name]
+    rng = np.random.default_rng(seed)
+    steps = np.linspace(0.5, 0.9, modes - 1)
+    angles = np.concatenate([[0.0], np.cumsum(steps)]) * (4 * np.pi / np.sum(steps))  # two turns in all
+    helix = np.stack([np.cos(angles), np.sin(angles), 0.25 * angles], axis=1)
+    helix -= helix.mean(axis=0)
+    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
+    centres = helix @ rotation[:3]
+    return (centres * (largest / np.abs(centres).max())).astype(np.float32)
+
+
+def write_helix(name: str) -> None:
+    dimensions, modes, seed, std, _ = HELIX_SETS[name]
+    rng = np.random.default_rng(seed + 1)
+    centres = helix_centres(name)
+    points = centres[rng.integers(0, modes, MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
+    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
+    np.save(centres_path(vectors_path(name)), centres)
+
+
+def write_negative_digits(folder: Path) -> Path:
+    """scikit-learn's 8×8 digits as NEG_SIDE×NEG_SIDE greyscale PNGs, inverted (255 − ink), each shifted by up to a
+    pixel each way (edge pixels repeated), written unless the last file is already there."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    images = load_digits().images  # (1797, 8, 8), values 0..16
+    if (folder / f"{len(images) - 1:04d}.png").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(NEG_SEED)
+    for index, image in enumerate(images):
+        ink = np.asarray(Image.fromarray((image * (255 / 16)).astype(np.uint8)).resize((NEG_SIDE, NEG_SIDE), Image.BILINEAR))
+        dy, dx = rng.integers(-1, 2, 2)
+        ink = np.roll(np.pad(ink, 1, mode="edge"), (dy, dx), axis=(0, 1))[1:-1, 1:-1]
+        Image.fromarray((255 - ink).astype(np.uint8)).save(folder / f"{index:04d}.png")
     return folder

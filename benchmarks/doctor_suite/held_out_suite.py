@@ -33,7 +33,10 @@ on both nets, one-sided label smoothing with a real target of 0.01, batch size 4
 .npy file, under PacGAN, and 16×16 tinted RGB digits in a folder) and failures by other mechanisms (an EMA
 generator with β 0.9999 sampled, every D target swapped, the least-squares G target set to the fake one, PacGAN
 packing 16, no packing on the 10-D mixture, an unconstrained Wasserstein critic, a DCGAN generator without batch
-norm, 4 generators with a diversity weight of 1000).
+norm, 4 generators with a diversity weight of 1000); `held_out_7/` again has data of its own (held_out_data.py: 12-D
+points from 12 Gaussians on a helix in an .npy file, under PacGAN, and 16×16 inverted greyscale digits in a folder) and
+failures by other mechanisms (Adam's β2 ramped to 0, PyTorch's Adam defaults, batch norm in D, 10 D steps per G step
+under the nonsaturating loss, a spectrally normalised Wasserstein critic too flat to separate the data).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_5/` were each scored once
 with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
@@ -71,7 +74,7 @@ DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
          "held_out_3": "calibration", "held_out_4": "calibration", "held_out_5": "calibration",
          "held_out_6": "held-out"}
-IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint")
+IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint", "neg")
 
 
 @dataclass(frozen=True)
