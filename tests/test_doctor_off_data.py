@@ -101,3 +101,49 @@ def test_the_same_grid_standing_still_is():
     probe = {"samples/high_quality": 0.12, "samples/modes": 9.0, "samples/diversity": 1.0, "samples/offset": 0.15}
     grid = DATA.build({"name": "grid", "modes_per_side": 3})
     assert "off_data" in fired(run_doctor(trace(FLUSHES, constant(D_AT_CHANCE), constant(probe)), data=grid))
+
+
+def served(offset_of_flush):
+    """Probes of a healthy G whose served samples (EMA's average) sit at `offset_of_flush(flush)` from the data."""
+    return lambda flush: {"samples/served_offset": offset_of_flush(flush), "samples/served_nn_ratio": 20.0}
+
+
+def test_samples_served_by_an_ema_that_never_leaves_the_untrained_g_are_off_the_data():
+    # held_out_6/deca_ema_frozen: EMA β 0.9999 in a 1,500-step run, D and G healthy, the served clump far off
+    doctor = run_doctor(trace(FLUSHES, probe_change=served(lambda flush: 0.9)))
+    assert fired(doctor)[:1] == ["off_data"] and doctor.findings[0].step == 300
+    assert "served" in doctor.findings[0].message
+
+
+def test_served_samples_closing_in_on_the_data_are_an_ema_catching_up():
+    # β 0.999 over a short run: the average trails G but keeps closing in, 10% and more within each window
+    doctor = run_doctor(trace(FLUSHES, probe_change=served(lambda flush: 3.0 * 0.985 ** flush)))
+    assert "off_data" not in fired(doctor)
+
+
+def test_served_samples_are_judged_by_the_off_data_threshold():
+    near = run_doctor(trace(FLUSHES, probe_change=served(lambda flush: 0.29)))  # the ring's threshold is 0.3
+    assert "off_data" not in fired(near)
+    assert fired(run_doctor(trace(FLUSHES, probe_change=served(lambda flush: 0.31))))[:1] == ["off_data"]
+
+
+def test_the_first_advice_for_an_ema_longer_than_a_tenth_of_the_run_shortens_it():
+    from ganforge.doctor.advice import advice_for
+
+    long_average = ring_config(plugins=[{"name": "ema", "beta": 0.9999}])  # 10,000 steps in a 2,000-step run
+    first = advice_for("off_data", long_average)[0]
+    assert first.override == "plugins=[{name: ema, beta: 0.995, start_step: 0}]"  # 1 − 10/2000: 200 steps, a tenth of the run
+    within = ring_config(plugins=[{"name": "ema", "beta": 0.995}])  # exactly a tenth: nothing to shorten
+    assert all("ema" not in (item.override or "") for item in advice_for("off_data", within))
+
+
+def test_served_samples_standing_still_off_the_data_are_off_it_wherever_the_threshold_sits():
+    # an untrained G's clump at the data's centre: no farther than a blur by samples/offset (0.2 < 0.3), poor by
+    # nn_ratio, and not moving while G's own samples do
+    def probe(served_nn_ratio, served_drift):
+        return lambda flush: {"samples/served_offset": 0.2 * (1 + served_drift * flush),
+                              "samples/served_nn_ratio": served_nn_ratio,
+                              "samples/offset": 0.05 * (1.2 if flush % 10 else 1.0)}  # G moving
+    assert fired(run_doctor(trace(FLUSHES, probe_change=probe(6.0, 0.0))))[:1] == ["off_data"]
+    assert "off_data" not in fired(run_doctor(trace(FLUSHES, probe_change=probe(2.4, 0.0))))  # on the data
+    assert "off_data" not in fired(run_doctor(trace(FLUSHES, probe_change=probe(6.0, 0.002))))  # 6% a window: moving

@@ -21,6 +21,7 @@ from .finding import Advice
 
 DROPOUT = 0.3
 GRAD_CLIP = 10.0
+EMA_SPAN_SHARE = 10  # an EMA should average over at most a tenth of the run: 1/(1 − β) ≤ steps / 10
 
 
 def advice_for(rule: str, config) -> list[Advice]:
@@ -393,6 +394,7 @@ def off_data(config) -> list:
     """Samples that never reach the data: first what stops learning (rates that a schedule or a typo took to ~0, a
     penalty that swamps D's objective), then a Wasserstein critic's convergent recipe, D's size, a faster D."""
     return [
+        ema_within_the_run(config),
         schedule_over_the_second_half(config),
         rates_back_in_range(config),
         penalty_eased(config),
@@ -403,6 +405,23 @@ def off_data(config) -> list:
         Advice("give D more updates per G step, so its verdicts point G at the data",
                override=f"optim.n_critic={config.optim.n_critic + 1}"),
     ]
+
+
+def ema_within_the_run(config) -> Advice | None:
+    """An EMA whose average spans more than a tenth of the run (1/(1 − β) steps) keeps the untrained G's weights in
+    what it serves: shorten it to a tenth (Karras et al. 2018 average over ~10k images of runs of millions)."""
+    specs = plugin_specs(config)
+    emas = [spec for spec in specs if spec["name"] == "ema"]
+    if not emas:
+        return None
+    ema, steps = emas[0], config.train.steps
+    beta = ema.get("beta", 0.999)
+    if (1.0 - beta) * steps >= EMA_SPAN_SHARE * (1 - 1e-9):  # 1/(1 − β) ≤ steps / EMA_SPAN_SHARE, up to rounding
+        return None
+    fixed = {**ema, "beta": round(1.0 - EMA_SPAN_SHARE / steps, 6)}
+    return Advice(f"EMA's β {beta} averages over ~{1.0 / (1.0 - beta):.0f} steps of a {steps}-step run, so the samples "
+                  "it serves keep the untrained G's weights; average over a tenth of the run instead",
+                  override=f"plugins={flow_list([fixed if s is ema else s for s in specs])}")
 
 
 def schedule_over_the_second_half(config) -> Advice | None:

@@ -17,6 +17,9 @@ compare the samples with a fixed batch of real data:
 - samples/std: mean per-coordinate standard deviation of the samples ÷ that of the real batch.
 - samples/saturation (images): share of values with |x| > 0.99, i.e. tanh pinned at ±1.
 - samples/modes, samples/high_quality (Gaussian mixtures): the PacGAN protocol (metrics/modes.py).
+- samples/served_offset, samples/served_nn_ratio: samples/offset and samples/nn_ratio of what the user
+  gets when a plugin serves samples from another generator than G (EMA's average: sampling.py's
+  sampling_generator), from the same latents; absent when G itself serves them.
 - d/train_real, d/heldout_real: E[sign D(x)] on a fixed training batch and on held-out real
   data, both in eval mode; their gap is the overfitting signal (Karras et al. 2020, ADA, §3).
   Held-out data is genuine where the source has one: a fresh draw for a mixture (an endless
@@ -31,7 +34,7 @@ import torch
 
 from ..metrics.modes import mixture_modes
 from ..random_streams import PROBE, PROBE_HELDOUT, stream
-from ..sampling import generate
+from ..sampling import generate, sampling_generator
 
 IMAGE_PROBE_SIZE = 256
 POINT_PROBE_SIZE = 1000  # 2-D mixtures: enough points for mode counts (PacGAN uses 2,500)
@@ -63,6 +66,9 @@ class SampleProbe:
     def __call__(self, state) -> dict[str, float]:
         fake = generate(state.G, self.z, self.labels).flatten(1).float()
         stats = self.distance_stats(fake) if self.compares else {}
+        served = sampling_generator(state) if getattr(state, "plugins", None) else state.G
+        if served is not state.G and self.compares:
+            stats.update(self.served_stats(generate(served, self.z, self.labels).flatten(1).float()))
         if state.data.is_image:
             stats["samples/saturation"] = float((fake.abs() > SATURATED).float().mean())
         if hasattr(state.data, "centres"):
@@ -82,6 +88,12 @@ class SampleProbe:
                 "samples/nn_ratio": nearest / max(self.real_nn, 1e-12),
                 "samples/offset": nearest / max(self.real_mean_distance, 1e-12),
                 "samples/std": float(fake.std(dim=0).mean()) / max(self.real_std, 1e-12)}
+
+    def served_stats(self, served: torch.Tensor) -> dict[str, float]:
+        """samples/offset and samples/nn_ratio of the samples the user is served (EMA's average, ...)."""
+        nearest = float(nearest_distances(served, self.real_flat).median())
+        return {"samples/served_offset": nearest / max(self.real_mean_distance, 1e-12),
+                "samples/served_nn_ratio": nearest / max(self.real_nn, 1e-12)}
 
     def discriminator_signs(self, state) -> dict[str, float]:
         """E[sign D(x)] on the fixed training batch and the held-out batch (eval mode; skipped if D refuses)."""

@@ -22,6 +22,11 @@ Two ways to be off the data, on every probe of the window:
   mode_collapse's), however near the data samples/offset puts them (a spread over a grid: 0.1-0.26). A
   spread over the grid puts ~16% of its points on a mode; so does a healthy run's first blur, for up to
   ~800 steps, which is why this waits longer.
+- served off the data, held PATIENCE windows: the samples a plugin serves in G's place (EMA's average:
+  samples/served_offset, samples/served_nn_ratio) far from the data by the same measures on every probe while
+  G's own are not, and not closing in: an average over far more steps than the run has never leaves the
+  untrained G (held_out_6/deca_ema_frozen and tint_ema_frozen, EMA β 0.9999 in 1,500 and 1,000 steps: D and G
+  look healthy, the samples the user gets are the untrained G's clump or grey noise).
 "Not improving": progress.improving (quality, or the samples spreading out on the data) is false over
 the window, and the median samples/offset of the later probes is not APPROACH below the earlier ones'
 (samples still closing in on the data).
@@ -93,9 +98,9 @@ def spread_between_modes(history: SignalHistory, probes: int) -> bool:
     return history.has("samples/high_quality") and spread and off_modes(history, probes)
 
 
-def approaching(history: SignalHistory, flushes: int) -> bool:
-    """The later half of the window's probes sit at least APPROACH closer to the data (samples/offset) than the earlier."""
-    offsets = window_probes(history, "samples/offset", flushes)
+def approaching(history: SignalHistory, flushes: int, signal: str = "samples/offset") -> bool:
+    """The later half of the window's probes sit at least APPROACH closer to the data (`signal`) than the earlier."""
+    offsets = window_probes(history, signal, flushes)
     if len(offsets) < 2:
         return False
     half = len(offsets) // 2
@@ -113,11 +118,38 @@ def stuck(history: SignalHistory, context: RuleContext, windows: int, between: b
     return away and not improving(history, flushes, context.off_data) and not approaching(history, flushes)
 
 
+def served_far(history: SignalHistory, context: RuleContext, probes: int, flushes: int) -> bool:
+    """The served samples (samples/served_*) off the data on each of the last `probes` probes and not closing in:
+    past the off-data offset, or (images) past d_weak's POOR_NN_RATIO; or not near the data (POOR_NN_RATIO) and
+    standing still while G moves (progress.frozen: an untrained G's clump at the data's centre is no farther by
+    samples/offset than a blur over 10-D points, held_out_6/deca_ema_frozen: 0.50 against a threshold of 0.75)."""
+    offsets = history.values("samples/served_offset", probes)
+    ratios = history.values("samples/served_nn_ratio", probes)
+    if len(offsets) < probes or len(ratios) < probes:
+        return False
+    poor = bool((ratios > POOR_NN_RATIO).all())
+    far = bool((offsets >= context.off_data).all()) or (context.is_image and poor)
+    still = poor and frozen(history, probes, "samples/served_offset") and not frozen(history, probes)
+    return (far and not approaching(history, flushes, "samples/served_offset")) or still
+
+
+def served_stuck(history: SignalHistory, context: RuleContext, windows: int) -> bool:
+    """What the user is served stays off the data over the last `windows` windows while G's own samples are not far
+    from it: the plugin serving them (EMA's average) is the failure."""
+    flushes = windows * context.window
+    if len(history) < flushes or not history.has("samples/served_offset"):
+        return False
+    probes = context.probes(flushes)
+    return served_far(history, context, probes, flushes) and not far_from_data(history, context, probes)
+
+
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     if stuck(history, context, PATIENCE):
         windows, between = PATIENCE, False
     elif stuck(history, context, BETWEEN_PATIENCE, between=True):
         windows, between = BETWEEN_PATIENCE, True
+    elif served_stuck(history, context, PATIENCE):
+        return served_finding(history, context)
     else:
         return None
     severe = stuck(history, context, SEVERE_FACTOR * windows, between)
@@ -133,3 +165,14 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
                    f"the samples stay off the data: {where}, samples/offset {evidence.get('samples/offset', nan):.3g}, "
                    f"no better over the last {windows * context.window * context.log_every} steps "
                    f"(D(x) {evidence.get('d/real', nan):.2f}, D(G(z)) {evidence.get('d/fake', nan):.2f})", evidence)
+
+
+def served_finding(history: SignalHistory, context: RuleContext) -> Finding:
+    severe = served_stuck(history, context, SEVERE_FACTOR * PATIENCE)
+    evidence = {name: history.latest(name) for name in
+                ("samples/served_offset", "samples/served_nn_ratio", "samples/offset", "samples/nn_ratio")}
+    return Finding(history.step, NAME, "error" if severe else "warn",
+                   f"the samples you are served stay off the data while G's own are on it: served samples/offset "
+                   f"{evidence['samples/served_offset']:.3g} against G's {evidence['samples/offset']:.3g}, no closer "
+                   f"over the last {PATIENCE * context.window * context.log_every} steps (the plugin that serves them, "
+                   "such as EMA's average, is the failure)", evidence)

@@ -64,9 +64,9 @@ def still_rising(history: SignalHistory, name: str, flushes: int) -> bool:
     return rising(history, name, flushes) or rising(history, name, LONG_LOOK * flushes)
 
 
-def frozen(history: SignalHistory, probes: int) -> bool:
-    """The last `probes` probes' samples/offset within FROZEN of each other: G has stopped moving."""
-    offsets = finite(history.values("samples/offset", probes))
+def frozen(history: SignalHistory, probes: int, signal: str = "samples/offset") -> bool:
+    """The last `probes` probes' `signal` within FROZEN of each other: G (or what serves its samples) stopped moving."""
+    offsets = finite(history.values(signal, probes))
     return len(offsets) >= probes and float(offsets.max()) <= FROZEN * float(offsets.min())
 
 
