@@ -333,7 +333,7 @@ def probe_with(generator_for):
     data = DATA.build({"name": "ring"})
     real, _ = data.batch(0, POINT_PROBE_SIZE, PROBE)  # the probe's real batch at train.seed 0
     state = SimpleNamespace(G=FixedOutput(real), D=FirstCoordinate(), data=data, fixed_labels=None, device="cpu",
-                            config=SimpleNamespace(train=SimpleNamespace(seed=0)))
+                            plugins=[], config=SimpleNamespace(train=SimpleNamespace(seed=0)))
     probe = SampleProbe(state)
     state.G = generator_for(real)
     return probe(state), real

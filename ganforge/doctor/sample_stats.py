@@ -66,7 +66,7 @@ class SampleProbe:
     def __call__(self, state) -> dict[str, float]:
         fake = generate(state.G, self.z, self.labels).flatten(1).float()
         stats = self.distance_stats(fake) if self.compares else {}
-        served = sampling_generator(state) if getattr(state, "plugins", None) else state.G
+        served = sampling_generator(state)
         if served is not state.G and self.compares:
             stats.update(self.served_stats(generate(served, self.z, self.labels).flatten(1).float()))
         if state.data.is_image:
