@@ -230,3 +230,22 @@ def test_the_doctor_stops_a_trial_that_does_not_lead(tmp_path, finished, periodi
     (tmp_path / "eval.jsonl").write_text(periodic)
     error_finding(tmp_path)
     assert pruner.verdict() == "doctor: mode_collapse at step 40: 9/25 modes"
+
+
+def test_a_study_with_no_completed_trial_names_its_best_stopped_trial():
+    from ganforge.sweep.objective import parse_objective
+    from ganforge.sweep.results import best_stopped_trial, summary
+
+    objective = parse_objective({"metric": "fid", "direction": "minimize", "every": 100})
+    study = optuna.create_study(direction="minimize")
+    for values in ([300.0, 150.0], [120.0], [400.0, 90.0, 95.0]):  # FD at steps 100, 200, ...
+        trial = study.ask()
+        trial.set_user_attr("pruned_by", f"doctor: divergence at step {100 * len(values) + 10}: m")
+        for step, value in enumerate(values, start=1):
+            trial.report(value, 100 * step)
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    assert best_stopped_trial(study, objective).number == 2  # its last value, 95, not its best one, 90
+    assert summary(study, objective).endswith("best value of a stopped trial: trial 2, fid 95 at step 300 "
+                                              "(doctor: divergence at step 310: m)")
+    study.tell(study.ask(), 130.0)  # a completed trial is the best, however it compares with stopped ones
+    assert summary(study, objective).startswith("best: trial 3, fid 130")

@@ -19,9 +19,25 @@ def test_the_doctor_arms_best_is_judged_in_the_objectives_direction(doctor, plai
 
 def test_the_short_trial_illustration_stays_off_the_held_out_seeds():
     seeds = [*bench.TUNING_SEEDS, *bench.HELD_OUT_SEEDS]
-    assert bench.seeds_of(bench.SETTINGS["ring_300"], seeds) == list(bench.TUNING_SEEDS)
+    assert bench.seeds_of(bench.SETTINGS["ring_300"], seeds) == list(bench.SHORT_TRIAL_SEEDS)
+    assert set(bench.SHORT_TRIAL_SEEDS) <= set(bench.TUNING_SEEDS)
     assert bench.seeds_of(bench.SETTINGS["grid"], seeds) == seeds
     assert not set(bench.TUNING_SEEDS) & set(bench.HELD_OUT_SEEDS)
+
+
+def test_a_sweep_whose_every_trial_was_stopped_reports_the_best_stopped_value(tmp_path):
+    import optuna
+
+    study = optuna.create_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}", direction="maximize")
+    for values in ([0.0, 2.0], [3.0], []):  # modes at steps 250, 500, ...; the third stopped before any
+        trial = study.ask()
+        trial.set_user_attr("run_dir", str(tmp_path / f"t{trial.number}"))
+        for step, value in enumerate(values, start=1):
+            trial.report(value, 250 * step)
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    summary = bench.summarise(tmp_path, "s", bench.SETTINGS["ring"])
+    assert (summary["best"], summary["best_stopped"], summary["failed"]) == (3.0, True, 0)
+    assert bench.cell(summary["best"], summary["best_stopped"]) == "3 (stopped)"
 
 
 def test_the_summary_counts_compute_saved_and_seeds_as_good():

@@ -5,6 +5,7 @@ results.txt holds the table `ganforge sweep` prints; best.yaml is the best trial
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,19 @@ def best_trial(study: optuna.Study):
     return study.best_trial if complete else None
 
 
+def best_stopped_trial(study: optuna.Study, objective: Objective):
+    """The pruned trial with the best last periodic value (Optuna keeps it as the trial's value), or None.
+
+    A stopped trial's value was measured before the planned last step, so it is named only when no
+    trial completed: the least bad of a study in which every trial was stopped.
+    """
+    best = None
+    for trial in study.trials:
+        if trial.state == optuna.trial.TrialState.PRUNED and trial.value is not None and math.isfinite(trial.value):
+            best = trial if best is None or objective.better(trial.value, best.value) else best
+    return best
+
+
 def format_value(value) -> str:
     if value is None:
         return "–"
@@ -74,7 +88,11 @@ def summary(study: optuna.Study, objective: Objective) -> str:
     best = best_trial(study)
     spent = sum(row.cpu_seconds for row in rows(study))
     if best is None:
-        return f"no trial completed ({len(study.trials)} trials, {spent:.0f} s CPU)"
+        stopped = best_stopped_trial(study, objective)
+        least_bad = "" if stopped is None else (
+            f"; best value of a stopped trial: trial {stopped.number}, {objective.metric} {stopped.value:.4g} "
+            f"at step {max(stopped.intermediate_values)} ({stopped_or_kept(stopped)})")
+        return f"no trial completed ({len(study.trials)} trials, {spent:.0f} s CPU){least_bad}"
     return (f"best: trial {best.number}, {objective.metric} {best.value:.4g} ({len(study.trials)} trials, "
             f"{spent:.0f} s CPU)")
 
