@@ -38,3 +38,4 @@ def test_far_from_unknown_points_is_one_and_a_half_blurs_and_never_nearer_than_t
     assert RuleContext(blur_offset=0.1).off_data == 0.3  # OFF_DATA_POINTS
     assert RuleContext(blur_offset=0.4, modes=8).off_data == 0.3  # a known mixture keeps its own
     assert RuleContext(blur_offset=0.4, is_image=True).off_data == 1.0
+

@@ -4,6 +4,8 @@ Each test builds a history of constant signals just inside a threshold and one j
 asserts the rule's own test flips between them. The values are written out (not derived from the
 constants), so moving any threshold past the pair fails a test.
 """
+from dataclasses import replace
+
 import pytest
 
 from ganforge.doctor.rules import (d_overfitting, d_overpowering, d_weak, divergence, mode_collapse, off_data as off_data_rule,
@@ -286,9 +288,9 @@ def test_off_data_patience_for_samples_never_on_the_data():
     assert not divergence.left_the_data(history(39, probes=rising), POINTS, 3)
 
 
-def bad_images(probes, flushes=30):
+def bad_images(probes, flushes=30, context=IMAGES):
     base = {"samples/offset": 0.5, "samples/diversity": 0.9, "samples/saturation": 0.0}
-    return divergence.bad_samples(history(flushes, probes={**base, **probes}), IMAGES, 3)
+    return divergence.bad_samples(history(flushes, probes={**base, **probes}), context, 3)
 
 
 def test_noise_growth_and_floor():
@@ -300,6 +302,13 @@ def test_noise_growth_and_floor():
 def test_saturation():
     assert "samples/saturation" in bad_images({"samples/saturation": 0.5, "samples/nn_ratio": 1.0})
     assert "samples/saturation" not in bad_images({"samples/saturation": 0.49, "samples/nn_ratio": 1.0})
+
+
+def test_saturation_counts_beyond_the_datas_own_pinned_values():
+    digits = replace(IMAGES, data_saturation=0.6)  # black backgrounds: 60% of the data's values at -1
+    pinned = lambda share: bad_images({"samples/saturation": share, "samples/nn_ratio": 1.0}, context=digits)  # noqa: E731
+    assert "samples/saturation" not in pinned(0.6)  # a G that draws the data's backgrounds is not diverging
+    assert "samples/saturation" in pinned(0.81) and "samples/saturation" not in pinned(0.79)  # half of the other 40%
 
 
 # --- mode_collapse ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..blur_reference import blur_offset
+from ..sample_stats import data_saturation
 
 # samples/offset (median sample-to-nearest-real distance ÷ the data's mean pair distance) past which
 # G's samples have left the data: images measured 0.45-0.6 on healthy and collapsed digits/Fashion
@@ -38,6 +39,7 @@ class RuleContext:
     modes: int | None = None  # Gaussian-mixture sources: how many modes there are
     is_image: bool = False
     blur_offset: float | None = None  # point data of an unknown mixture: samples/offset of a blur over it
+    data_saturation: float = 0.0  # images: the real probe batch's share of values pinned at ±1 (sample_stats)
 
     @property
     def classifier(self) -> bool:
@@ -72,7 +74,8 @@ def context_from(config, data_source=None) -> RuleContext:
                        sample_every=doctor.sample_every, dataset_size=size,
                        modes=None if centres is None else len(centres),
                        is_image=bool(data_source is not None and data_source.is_image),
-                       blur_offset=blur_offset(data_source, config.train.seed))
+                       blur_offset=blur_offset(data_source, config.train.seed),
+                       data_saturation=data_saturation(data_source, config.train.seed))
 
 
 def off_data(history, context: RuleContext, probes: int, threshold: float | None = None) -> bool:

@@ -14,7 +14,8 @@
   after having been on the data, or for 4 windows while heading away (offset up 1.5× within the last two
   windows; a healthy G starts as a blob off the data, a weak-D or cycling G hovers off it), unless
   the samples have collapsed (median diversity under 0.5: mode collapse's finding); samples/nn_ratio (images) several times worse than its
-  best so far, or images pinned at ±1.
+  best so far, or images pinned at ±1 far beyond the data's own share of such values (its black or white
+  background).
 """
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ OFF_DATA_PATIENCE = 4  # × window: samples that were never on the data count on
 OFFSET_GROWTH = 1.5  # ...and while heading away: offset 1.5× higher over the last two windows' probes
 NOISE_GROWTH = 3.0  # samples/nn_ratio ≥3× its best so far...
 NOISE_FLOOR = 3.0  # ...and ≥3
-SATURATION = 0.5  # images: half of all values at |x| > 0.99
+SATURATION = 0.5  # images: half of the values the data leaves unpinned pinned at |x| > 0.99 (all values for photographs;
+# Fashion-MNIST's own images have 52% of their values at -1, so a G that draws them well sits there too: 0.51 at step
+# 8150 of a fashion_dcgan run whose FD was still falling; a blown-up G pins 0.9 and more, gray_g_rmsprop_huge 0.94)
 DIVERGED_OFFSET = 1.0  # samples further from the data than its points are from each other, on every probe: 2-D
 # samplers that cycle or collapse wander at offsets 0.2-2 (ring_mode_collapse_hinge, seed 3), past 0.3 (off the data)
 # but rarely past 1 three probes running; diverging ones fly off to 10-100 (grid_d_weak, seed 3: 4 → 130)
@@ -143,9 +146,15 @@ def bad_samples(history: SignalHistory, context: RuleContext, probes: int) -> di
         if bool(((recent >= NOISE_GROWTH * best) & (recent >= NOISE_FLOOR)).all()):
             found["samples/nn_ratio"] = float(recent[-1])
     saturation = history.values("samples/saturation", probes)
-    if len(saturation) >= probes and bool((saturation >= SATURATION).all()):
+    if len(saturation) >= probes and bool((pinned_beyond_the_data(saturation, context) >= SATURATION).all()):
         found["samples/saturation"] = float(saturation[-1])
     return found
+
+
+def pinned_beyond_the_data(saturation: np.ndarray, context: RuleContext) -> np.ndarray:
+    """The share of the values the data leaves unpinned that the samples pin (the data's own share taken out)."""
+    free = 1.0 - context.data_saturation
+    return (saturation - context.data_saturation) / max(free, 1e-6)
 
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
