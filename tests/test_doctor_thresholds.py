@@ -420,6 +420,14 @@ def test_far_from_the_data_leaves_collapsed_samples_to_mode_collapse():
     assert stuck(**{"samples/diversity": 0.49, "samples/offset": moving}) is None
 
 
+def test_collapsed_images_past_the_off_data_offset_are_off_the_data():
+    moving = lambda far: lambda probe: far + (0.05 if probe % 3 == 0 else 0.0)  # noqa: E731  (still moving)
+    images = lambda far: stuck(context=IMAGES, **{"samples/diversity": 0.2, "samples/nn_ratio": 2.4,  # noqa: E731
+                                                  "samples/offset": moving(far)})
+    assert images(1.01) is not None and images(0.99) is None  # mode_collapse's below the offset, no mode's above it
+    assert stuck(**{"samples/diversity": 0.2, "samples/offset": moving(1.01)}) is None  # a mixture's: mode_collapse's
+
+
 def test_collapsed_samples_count_when_frozen_within_one_percent():
     still = lambda step: stuck(**{"samples/diversity": 0.4,  # noqa: E731
                                   "samples/offset": lambda probe: 0.5 + (step if probe in (2, 5) else 0.0)})
