@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganforge.train.stats import StatsBus, active_bus, use_bus
-from ganforge.train.step import _report_discriminator
+from ganforge.train.step import _report_discriminator, decision_accuracy
 
 REAL = torch.tensor([2.0, 1.0, -1.0, -3.0])
 FAKE = torch.tensor([-2.0, 1.0, 3.0, 4.0])
@@ -23,7 +23,7 @@ def means():
     previous = active_bus()
     bus = use_bus(StatsBus())
     try:
-        _report_discriminator(torch.tensor(1.25), {"r1": torch.tensor(0.5)}, REAL, FAKE)
+        _report_discriminator(torch.tensor(1.25), {"r1": torch.tensor(0.5)}, REAL, FAKE, 0.0)
         yield bus.flush(10)
     finally:
         use_bus(previous)
@@ -46,3 +46,14 @@ def test_logits_and_losses(means):
     assert means["d/real_logit"] == pytest.approx(-0.25) and means["d/fake_logit"] == pytest.approx(1.5)
     assert means["loss/d"] == pytest.approx(1.25)  # the adversarial loss alone: regularisers have their own names
     assert means["loss/d_r1"] == pytest.approx(0.5)
+
+
+def test_accuracy_is_taken_at_the_losss_decision_threshold():
+    from ganforge.losses import LOSSES
+
+    lsgan = LOSSES.build({"name": "lsgan"}, field="loss")
+    outputs_real, outputs_fake = torch.tensor([0.9, 1.1, 0.7, 0.4]), torch.tensor([0.1, -0.1, 0.3, 0.6])
+    assert float(decision_accuracy(outputs_real, outputs_fake, lsgan.decision_threshold)) == pytest.approx(6 / 8)
+    assert float(decision_accuracy(outputs_real, outputs_fake, 0.0)) == pytest.approx(5 / 8)  # 0 is no boundary here
+    wasserstein = LOSSES.build({"name": "wasserstein"}, field="loss")
+    assert float(decision_accuracy(REAL, FAKE, wasserstein.decision_threshold)) == pytest.approx(0.375)  # split at 0
