@@ -24,6 +24,7 @@ from ganforge.doctor.rules import RULES, d_overfitting
 from ganforge.doctor.rules.context import RuleContext
 from ganforge.doctor.sample_stats import POINT_PROBE_SIZE, SampleProbe
 from ganforge.doctor.signals import SignalHistory
+from ganforge.losses import LOSSES
 from ganforge.random_streams import PROBE
 
 HEALTHY = {"loss/d": 1.30, "loss/g": 0.85, "d/real": 0.53, "d/fake": 0.47, "d/real_logit": 0.12,
@@ -333,7 +334,8 @@ def probe_with(generator_for):
     data = DATA.build({"name": "ring"})
     real, _ = data.batch(0, POINT_PROBE_SIZE, PROBE)  # the probe's real batch at train.seed 0
     state = SimpleNamespace(G=FixedOutput(real), D=FirstCoordinate(), data=data, fixed_labels=None, device="cpu",
-                            plugins=[], config=SimpleNamespace(train=SimpleNamespace(seed=0)))
+                            plugins=[], loss=LOSSES.build({"name": "nonsaturating"}),
+                            config=SimpleNamespace(train=SimpleNamespace(seed=0)))
     probe = SampleProbe(state)
     state.G = generator_for(real)
     return probe(state), real

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganforge.train.stats import StatsBus, active_bus, use_bus
-from ganforge.train.step import _report_discriminator, decision_accuracy
+from ganforge.train.step import _report_discriminator
 
 REAL = torch.tensor([2.0, 1.0, -1.0, -3.0])
 FAKE = torch.tensor([-2.0, 1.0, 3.0, 4.0])
@@ -48,12 +48,19 @@ def test_logits_and_losses(means):
     assert means["loss/d_r1"] == pytest.approx(0.5)
 
 
-def test_accuracy_is_taken_at_the_losss_decision_threshold():
+
+def test_accuracy_and_sign_are_taken_at_the_losss_decision_point():
     from ganforge.losses import LOSSES
 
-    lsgan = LOSSES.build({"name": "lsgan"}, field="loss")
-    outputs_real, outputs_fake = torch.tensor([0.9, 1.1, 0.7, 0.4]), torch.tensor([0.1, -0.1, 0.3, 0.6])
-    assert float(decision_accuracy(outputs_real, outputs_fake, lsgan.decision_threshold)) == pytest.approx(6 / 8)
-    assert float(decision_accuracy(outputs_real, outputs_fake, 0.0)) == pytest.approx(5 / 8)  # 0 is no boundary here
-    wasserstein = LOSSES.build({"name": "wasserstein"}, field="loss")
-    assert float(decision_accuracy(REAL, FAKE, wasserstein.decision_threshold)) == pytest.approx(0.375)  # split at 0
+    lsgan = LOSSES.build({"name": "lsgan"}, field="loss")  # targets 0 (fake) and 1 (real): the point is 0.5
+    previous = active_bus()
+    bus = use_bus(StatsBus())
+    try:
+        _report_discriminator(torch.tensor(0.1), {}, torch.tensor([0.9, 1.1, 0.7, 0.4]), torch.tensor([0.1, -0.1, 0.3, 0.6]),
+                              lsgan.decision_point)
+        flushed = bus.flush(10)
+    finally:
+        use_bus(previous)
+    assert flushed["d/accuracy"] == pytest.approx((3 / 4 + 3 / 4) / 2)  # at 0: (4/4 + 1/4) / 2
+    assert flushed["d/sign_real"] == pytest.approx((1 + 1 + 1 - 1) / 4)  # at 0: 1
+    assert LOSSES.build({"name": "wasserstein"}, field="loss").decision_point == 0.0  # a critic's sign

@@ -138,7 +138,7 @@ def discriminator_sign(state, x: torch.Tensor, labels) -> float:
         logits = D(x.to(state.device), None if labels is None else labels.to(state.device))
     finally:
         D.train(was_training)
-    return float(logits.float().sign().mean())
+    return float((logits.float() - state.loss.decision_point).sign().mean())
 
 
 def pair_distances(x: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,7 @@ def discriminator_step(state: TrainState, real: torch.Tensor, labels: torch.Tens
               _scaler(state, "d"))
     for plugin in state.plugins:
         plugin.after_d_step(state)
-    _report_discriminator(adversarial, terms, real_logits, fake_logits, state.loss.decision_threshold)
+    _report_discriminator(adversarial, terms, real_logits, fake_logits, state.loss.decision_point)
 
 
 def generator_step(state: TrainState, real: torch.Tensor, labels: torch.Tensor | None) -> None:
@@ -82,7 +82,7 @@ def _optimise(optimizer, loss: torch.Tensor, net: torch.nn.Module, net_name: str
     scaler.update()
 
 
-def _report_discriminator(adversarial, terms, real_logits, fake_logits, threshold: float | None) -> None:
+def _report_discriminator(adversarial, terms, real_logits, fake_logits, decision_point: float) -> None:
     report("loss/d", adversarial)
     for name, value in terms.items():
         report(f"loss/d_{name}", value)
@@ -90,12 +90,6 @@ def _report_discriminator(adversarial, terms, real_logits, fake_logits, threshol
     report("d/fake", torch.sigmoid(fake_logits))  # mean D(G(z))
     report("d/real_logit", real_logits)
     report("d/fake_logit", fake_logits)
-    report("d/accuracy", decision_accuracy(real_logits, fake_logits, threshold))
-    report("d/sign_real", real_logits.sign())  # r_t = E[sign D(x)], the overfitting heuristic of ADA
+    report("d/accuracy", ((real_logits > decision_point).float().mean() + (fake_logits < decision_point).float().mean()) / 2)
+    report("d/sign_real", (real_logits - decision_point).sign())  # r_t = E[sign D(x)], the overfitting heuristic of ADA
 
-
-def decision_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor, threshold: float | None) -> torch.Tensor:
-    """D's accuracy at its loss's decision threshold (0 for a logit; 0.5 between least squares' targets 0 and 1; a
-    critic's scores have none, and are split at 0)."""
-    cut = 0.0 if threshold is None else threshold
-    return ((real_logits > cut).float().mean() + (fake_logits < cut).float().mean()) / 2
