@@ -32,6 +32,12 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
   scikit-learn's bundled 8×8 digits (all 1797), each upscaled 2× and inverted (dark ink on a light ground), shifted
   by up to one pixel each way (the shift drawn per image from NEG_SEED), read with
   `data: {name: image_folder, path: ...}`.
+- held_out_8's data (SIMPLEX_SETS, WEAR_ITEMS): `simplex_9d.npy`, 9-D points from 10 Gaussians (std 0.05) at the
+  vertices of a regular simplex (every pair of modes equally far apart, 0.92), turned by a random rotation and scaled
+  so that every coordinate lies in [-0.5, 0.5], their centres beside it; `wear_items/`, 16×16 greyscale PNG images of
+  four Fashion-MNIST classes (trouser, sneaker, bag, ankle boot: the first WEAR_PER_CLASS of each in the training
+  split, read from the IDX files in FASHION_ROOT with ganforge's own reader), each shrunk from 28×28 by area
+  averaging, one subfolder per class, read with `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -67,6 +73,13 @@ TINT_BACKGROUND = (20, 20, 30)
 HELIX_SETS = {"helix_12d": (12, 12, 2024, 0.04, 0.8)}
 NEG_DIGITS = DATA_DIR / "neg_digits"
 NEG_SEED, NEG_SIDE = 3141, 16
+# name: (dimensions, modes, seed, std, largest coordinate): held_out_8's modes at the vertices of a regular simplex
+# (simplex_centres; a regular simplex in D dimensions has D + 1 vertices)
+SIMPLEX_SETS = {"simplex_9d": (9, 10, 9090, 0.05, 0.5)}
+WEAR_ITEMS = DATA_DIR / "wear_items"
+FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
+WEAR_CLASSES = {1: "trouser", 7: "sneaker", 8: "bag", 9: "ankle_boot"}  # Fashion-MNIST label: subfolder
+WEAR_PER_CLASS, WEAR_SIDE = 500, 16
 
 
 def vectors_path(name: str) -> Path:
@@ -84,6 +97,8 @@ def mixture_std(data_path: Path | str) -> float:
     name = Path(data_path).stem
     if name in HELIX_SETS:
         return HELIX_SETS[name][3]
+    if name in SIMPLEX_SETS:
+        return SIMPLEX_SETS[name][3]
     return MIXTURE_SETS[name][3] if name in MIXTURE_SETS else VECTOR_STD
 
 
@@ -104,6 +119,10 @@ def prepare_held_out_data() -> None:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_helix(name)
     write_negative_digits(NEG_DIGITS)  # skipped when already written
+    for name in SIMPLEX_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_simplex(name)
+    write_wear_items(WEAR_ITEMS)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -203,4 +222,49 @@ def write_negative_digits(folder: Path) -> Path:
         dy, dx = rng.integers(-1, 2, 2)
         ink = np.roll(np.pad(ink, 1, mode="edge"), (dy, dx), axis=(0, 1))[1:-1, 1:-1]
         Image.fromarray((255 - ink).astype(np.uint8)).save(folder / f"{index:04d}.png")
+    return folder
+
+
+def simplex_centres(name: str) -> np.ndarray:
+    """SIMPLEX_SETS[name]'s centres: the D + 1 vertices of a regular simplex in D dimensions (the standard basis of
+    R^(D+1), centred, written in an orthonormal basis of its D-dimensional span), turned by a random rotation, then
+    scaled so the largest |coordinate| is the last entry."""
+    dimensions, modes, seed, _, largest = SIMPLEX_SETS[name]
+    if modes != dimensions + 1:
+        raise ValueError(f"{name}: a regular simplex in {dimensions} dimensions has {dimensions + 1} vertices, not {modes}")
+    rng = np.random.default_rng(seed)
+    vertices = np.eye(modes) - 1.0 / modes  # (D+1, D+1), rows sum to 0: they span a D-dimensional subspace
+    basis, _ = np.linalg.qr(vertices.T)  # its first D columns span the rows' subspace
+    flat = vertices @ basis[:, :dimensions]  # (D+1, D), pairwise distances √2
+    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
+    centres = flat @ rotation
+    return (centres * (largest / np.abs(centres).max())).astype(np.float32)
+
+
+def write_simplex(name: str) -> None:
+    dimensions, modes, seed, std, _ = SIMPLEX_SETS[name]
+    rng = np.random.default_rng(seed + 1)
+    centres = simplex_centres(name)
+    points = centres[rng.integers(0, modes, MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
+    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
+    np.save(centres_path(vectors_path(name)), centres)
+
+
+def write_wear_items(folder: Path) -> Path:
+    """The first WEAR_PER_CLASS training images of each class of WEAR_CLASSES, shrunk from 28×28 to
+    WEAR_SIDE×WEAR_SIDE by area averaging, as greyscale PNGs in one subfolder per class, written unless the last
+    file is already there."""
+    from PIL import Image
+
+    from ganforge.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+
+    last = folder / WEAR_CLASSES[max(WEAR_CLASSES)] / f"{WEAR_PER_CLASS - 1:04d}.png"
+    if last.exists():
+        return folder
+    images = read_idx(FASHION_ROOT / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)  # (60000, 28, 28) uint8
+    labels = read_idx(FASHION_ROOT / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)  # (60000,)
+    for label, subfolder in WEAR_CLASSES.items():
+        (folder / subfolder).mkdir(parents=True, exist_ok=True)
+        for index, image in enumerate(images[labels == label][:WEAR_PER_CLASS]):
+            Image.fromarray(image).resize((WEAR_SIDE, WEAR_SIDE), Image.BOX).save(folder / subfolder / f"{index:04d}.png")
     return folder

@@ -36,7 +36,13 @@ packing 16, no packing on the 10-D mixture, an unconstrained Wasserstein critic,
 norm, 4 generators with a diversity weight of 1000); `held_out_7/` again has data of its own (held_out_data.py: 12-D
 points from 12 Gaussians on a helix in an .npy file, under PacGAN, and 16×16 inverted greyscale digits in a folder) and
 failures by other mechanisms (Adam's β2 ramped to 0, PyTorch's Adam defaults, batch norm in D, 10 D steps per G step
-under the nonsaturating loss, a spectrally normalised Wasserstein critic too flat to separate the data).
+under the nonsaturating loss, a spectrally normalised Wasserstein critic too flat to separate the data); `held_out_8/`
+again has data of its own (held_out_data.py: 9-D points from 10 Gaussians at the vertices of a regular simplex in an
+.npy file, and 16×16 greyscale items of four Fashion-MNIST classes in a folder of one subfolder per class), healthy
+runs under the relativistic loss, a Wasserstein critic held only by R1, class-conditional nets with the hinge loss and
+the least-squares loss with DiffAugment, and failures by other mechanisms (spectral norm on G as well as D, experience replay from a one-sample
+buffer or of stale fakes only, a WGAN-GP weight of 0.001, an AC-GAN classifier weight of 100, ADA pinned at p = 1 with
+rotations and flips, a class-conditional D against an unconditional G, the saturating minimax loss against a deeper D).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_6/` were each scored once
 with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
@@ -74,7 +80,7 @@ DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
          "held_out_3": "calibration", "held_out_4": "calibration", "held_out_5": "calibration",
          "held_out_6": "calibration", "held_out_7": "held-out"}
-IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint", "neg")
+IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint", "neg", "wear")
 
 
 @dataclass(frozen=True)
