@@ -20,7 +20,7 @@ def held_out_suite():
 
 
 @pytest.mark.parametrize("folder", ["held_out", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6",
-                                    "held_out_7"])
+                                    "held_out_7", "held_out_8"])
 def test_every_config_is_valid_labelled_and_explained(held_out_suite, folder):
     runs = held_out_suite.suite_runs(None, SUITES / folder)
     for run in runs:
@@ -42,7 +42,7 @@ def test_the_second_suite_has_healthy_runs_beside_the_failures_of_each_mixture_f
 
 # each later suite: how many healthy and failing runs at least, and whether it must hold image and point families
 LATER_SUITES = {"held_out_3": (6, 10, False), "held_out_4": (6, 10, False), "held_out_5": (5, 9, True),
-                "held_out_6": (5, 9, True), "held_out_7": (5, 9, True)}
+                "held_out_6": (5, 9, True), "held_out_7": (5, 9, True), "held_out_8": (5, 9, True)}
 
 
 @pytest.mark.parametrize("folder", list(LATER_SUITES))
@@ -74,7 +74,7 @@ def test_a_suite_is_picked_by_folder_and_says_its_role(held_out_suite, tmp_path)
     first, second = held_out_suite.suite_at("held_out"), held_out_suite.suite_at("held_out_2")
     assert (first.role, second.role, held_out_suite.suite_at("held_out_3").role) == \
         ("calibration", "calibration", "calibration")
-    assert (held_out_suite.suite_at("held_out_6").role, held_out_suite.suite_at("held_out_7").role) == \
+    assert (held_out_suite.suite_at("held_out_7").role, held_out_suite.suite_at("held_out_8").role) == \
         ("calibration", "held-out")
     assert (first.section, second.section) == ("doctor-held-out", "doctor-held-out-2")
     assert held_out_suite.suite_at(str(tmp_path)).section.endswith("-as-held-out")  # a held-out table keeps its own

@@ -44,9 +44,9 @@ the least-squares loss with DiffAugment, and failures by other mechanisms (spect
 buffer or of stale fakes only, a WGAN-GP weight of 0.001, an AC-GAN classifier weight of 100, ADA pinned at p = 1 with
 rotations and flips, a class-conditional D against an unconditional G, the saturating minimax loss against a deeper D).
 
-A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_6/` were each scored once
+A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_7/` were each scored once
 with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
-that one scoring stay in the "-as-held-out" sections of the docs); `held_out_7/` is held out.
+that one scoring stay in the "-as-held-out" sections of the docs); `held_out_8/` is held out.
 
 `--label` trains each run (one torch thread, cached like run.py's) and records the labelling check
 (labelling.py: mode counts and high-quality share for mixtures, FD against the untrained G's for
@@ -79,7 +79,7 @@ from ganforge.errors import GanforgeError  # noqa: E402
 DEFAULT_SUITE = "held_out"
 ROLES = {"held_out": "calibration", "held_out_2": "calibration",  # calibration: the rules were tuned on its results
          "held_out_3": "calibration", "held_out_4": "calibration", "held_out_5": "calibration",
-         "held_out_6": "calibration", "held_out_7": "held-out"}
+         "held_out_6": "calibration", "held_out_7": "calibration", "held_out_8": "held-out"}
 IMAGE_FAMILIES = ("photo", "stacked", "digits", "gray", "wide", "tint", "neg", "wear")
 
 
