@@ -485,6 +485,16 @@ def test_long_windows_are_three_and_four():
     assert oscillating(slow) is not None
 
 
+def test_a_g_spreading_out_on_the_data_while_the_lead_switches_is_progress_not_oscillation():
+    cycle = blocks(*[("W", 5), ("F", 5)] * 3)
+    spreading = lambda late: {"samples/offset": 0.1, "samples/nn_ratio": 4.0,  # noqa: E731  (nn_ratio flat: no gain)
+                              "samples/diversity": lambda probe: 0.3 if probe <= 3 else late}
+    run = lambda probes, context: oscillation.check(  # noqa: E731
+        history(len(cycle), {"d/accuracy": from_list(cycle)}, probes), context)
+    assert run(spreading(0.34), POINTS) is None and run(spreading(0.32), POINTS) is not None  # rising 10% or not
+    assert run({**spreading(0.6), "samples/offset": 0.31}, POINTS) is not None  # spreading off the data: no progress
+
+
 # --- progress ---------------------------------------------------------------------------------
 
 def improving(probes, flushes=20):
