@@ -453,6 +453,15 @@ def test_winning_and_fooled_accuracies():
     assert (lead(0.85), lead(0.84), lead(0.5), lead(0.51)) == (1, 0, -1, 0)
 
 
+def test_a_relativistic_gap_leads_only_past_half_a_logit():
+    paired = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY, loss="relativistic")
+    critic = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=PROBE_EVERY * LOG_EVERY, loss="wasserstein")
+    gaps = [0.2, 0.2, 0.2, -0.49, -0.51]  # a small window scale (median |gap| 0.2): only the margin can hold it back
+    lead = lambda context: oscillation.lead(  # noqa: E731
+        history(5, {"d/real_logit": from_list(gaps), "d/fake_logit": 0.0}), context, 5).tolist()
+    assert lead(paired) == [0, 0, 0, 0, -1] and lead(critic) == [1, 1, 1, -1, -1]
+
+
 def blocks(*sides):
     """Per-flush accuracies from (side, length) blocks: W winning (0.95), F fooled (0.2)."""
     return [0.95 if side == "W" else 0.2 for side, length in sides for _ in range(length)]

@@ -25,6 +25,9 @@ BLUR_FACTOR = 1.5
 # and rpgan (only differences of logits enter the loss, so a logit's sign or size carries no decision).
 CLASSIFIER_LOSSES = ("minimax", "nonsaturating", "hinge")
 BCE_LOSSES = ("minimax", "nonsaturating")  # D's loss is BCE(real) + BCE(fake): log 4 ≈ 1.386 at chance
+# the relativistic losses put the gap D(x) − D(G(z)) through a sigmoid: the gap is a logit, sigmoid(gap) D's odds that
+# the real sample is the more real one (RaGAN against the other side's mean, rpgan pair by pair)
+PAIRED_LOSSES = ("relativistic", "rpgan")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class RuleContext:
     @property
     def classifier(self) -> bool:
         return self.loss in CLASSIFIER_LOSSES
+
+    @property
+    def paired(self) -> bool:
+        return self.loss in PAIRED_LOSSES
 
     @property
     def bce(self) -> bool:

@@ -7,7 +7,8 @@ samples are no better at the end of the window than at its start, nor spreading 
 that spreads from a clump over the data while the lead switches is a run's opening, as on well-separated modes in 9-D,
 held_out_8/simplex_healthy: diversity 0.25 → 0.9 by step 400, 10 of 10 modes at the end). "Winning" is read from D's
 accuracy for classifier losses (≥0.85 winning, ≤0.5 fooled) and, for any loss, from the critic
-gap d/real_logit − d/fake_logit (positive: D ranks real above fake; negative: fooled).
+gap d/real_logit − d/fake_logit (positive: D ranks real above fake; negative: fooled), past half the window's
+median gap and, for the relativistic losses, whose gap is a logit, past PAIR_MARGIN.
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ LONG = (3, 4)  # × window: cycles need a long view; 3 windows see them sooner (
 HIGH_ACCURACY = 0.85  # D winning
 LOW_ACCURACY = 0.5  # D fooled
 SIDE_SHARE = 0.15  # each side holds at least 15% of the window's flushes
+PAIR_MARGIN = 0.5  # relativistic losses: a gap under 0.5 logits either way is D's odds within 0.38-0.62, a coin flip;
+# neither side leads (held_out_8/simplex_relativistic_healthy: gaps of -0.31 to 0.2 in its first 400 steps, read against
+# that window's own small scale, switched the lead 10 times; 9 of 10 modes at the end)
 MIN_SWITCHES = 4  # D and G swap the lead at least 4 times: two full cycles (a WGAN without a Lipschitz bound
 # on the ring cycles with a period of ~150 steps, 2 cycles per window; one swing and back is not a cycle)
 
@@ -38,7 +42,8 @@ def lead(history: SignalHistory, context: RuleContext, flushes: int) -> np.ndarr
     n = min(len(real), len(fake))
     gap = real[-n:] - fake[-n:]
     scale = np.median(np.abs(gap)) if n else 0.0
-    return np.where(gap > 0.5 * scale, 1, np.where(gap < -0.5 * scale, -1, 0))
+    margin = max(0.5 * scale, PAIR_MARGIN) if context.paired else 0.5 * scale
+    return np.where(gap > margin, 1, np.where(gap < -margin, -1, 0))
 
 
 def cycling(history: SignalHistory, context: RuleContext, flushes: int) -> dict | None:
