@@ -20,7 +20,7 @@ def held_out_suite():
 
 
 @pytest.mark.parametrize("folder", ["held_out", "held_out_2", "held_out_3", "held_out_4", "held_out_5", "held_out_6",
-                                    "held_out_7", "held_out_8"])
+                                    "held_out_7", "held_out_8", "held_out_9"])
 def test_every_config_is_valid_labelled_and_explained(held_out_suite, folder):
     runs = held_out_suite.suite_runs(None, SUITES / folder)
     for run in runs:
@@ -42,7 +42,7 @@ def test_the_second_suite_has_healthy_runs_beside_the_failures_of_each_mixture_f
 
 # each later suite: how many healthy and failing runs at least, and whether it must hold image and point families
 LATER_SUITES = {"held_out_3": (6, 10, False), "held_out_4": (6, 10, False), "held_out_5": (5, 9, True),
-                "held_out_6": (5, 9, True), "held_out_7": (5, 9, True), "held_out_8": (5, 9, True)}
+                "held_out_6": (5, 9, True), "held_out_7": (5, 9, True), "held_out_8": (5, 9, True), "held_out_9": (5, 9, True)}
 
 
 @pytest.mark.parametrize("folder", list(LATER_SUITES))

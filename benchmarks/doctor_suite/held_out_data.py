@@ -38,6 +38,13 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
   four Fashion-MNIST classes (trouser, sneaker, bag, ankle boot: the first WEAR_PER_CLASS of each in the training
   split, read from the IDX files in FASHION_ROOT with ganforge's own reader), each shrunk from 28×28 by area
   averaging, one subfolder per class, read with `data: {name: image_folder, path: ...}`.
+- held_out_9's data (PLANE_SETS, GARB_ITEMS): `plane_14d.npy`, 14-D points from 16 Gaussians (std 0.05) whose centres
+  lie on a 4×4 grid in a random 2-D plane of 14-D space (the plane's two directions drawn by a random orthogonal
+  matrix), scaled so that every coordinate lies in [-0.8, 0.8], their centres beside it; `garb_items/`, 16×16 RGB PNG
+  images of the six Fashion-MNIST classes that wear_items leaves out (T-shirt, pullover, dress, coat, sandal, shirt:
+  the first GARB_PER_CLASS of each in the training split), each shrunk from 28×28 by area averaging and drawn as a
+  light item on a background of one of GARB_BACKGROUNDS (the colour drawn per image from GARB_SEED), in one flat
+  folder, read with `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -80,6 +87,13 @@ WEAR_ITEMS = DATA_DIR / "wear_items"
 FASHION_ROOT = Path("/usr/share/datasets/fashion-mnist")
 WEAR_CLASSES = {1: "trouser", 7: "sneaker", 8: "bag", 9: "ankle_boot"}  # Fashion-MNIST label: subfolder
 WEAR_PER_CLASS, WEAR_SIDE = 500, 16
+# name: (dimensions, grid side, seed, std, largest coordinate): held_out_9's modes on a grid in a 2-D plane (plane_centres)
+PLANE_SETS = {"plane_14d": (14, 4, 1414, 0.05, 0.8)}
+GARB_ITEMS = DATA_DIR / "garb_items"
+GARB_CLASSES = (0, 2, 3, 4, 5, 6)  # Fashion-MNIST labels: T-shirt, pullover, dress, coat, sandal, shirt
+GARB_PER_CLASS, GARB_SIDE, GARB_SEED = 300, 16, 1909
+GARB_BACKGROUNDS = ((150, 30, 40), (30, 110, 60), (40, 60, 150), (140, 110, 20))
+GARB_ITEM_COLOUR = (245, 240, 225)
 
 
 def vectors_path(name: str) -> Path:
@@ -99,6 +113,8 @@ def mixture_std(data_path: Path | str) -> float:
         return HELIX_SETS[name][3]
     if name in SIMPLEX_SETS:
         return SIMPLEX_SETS[name][3]
+    if name in PLANE_SETS:
+        return PLANE_SETS[name][3]
     return MIXTURE_SETS[name][3] if name in MIXTURE_SETS else VECTOR_STD
 
 
@@ -123,6 +139,10 @@ def prepare_held_out_data() -> None:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_simplex(name)
     write_wear_items(WEAR_ITEMS)  # skipped when already written
+    for name in PLANE_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_plane(name)
+    write_garb_items(GARB_ITEMS)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -267,4 +287,54 @@ def write_wear_items(folder: Path) -> Path:
         (folder / subfolder).mkdir(parents=True, exist_ok=True)
         for index, image in enumerate(images[labels == label][:WEAR_PER_CLASS]):
             Image.fromarray(image).resize((WEAR_SIDE, WEAR_SIDE), Image.BOX).save(folder / subfolder / f"{index:04d}.png")
+    return folder
+
+
+def plane_centres(name: str) -> np.ndarray:
+    """PLANE_SETS[name]'s centres: a side×side grid (spacing 1) in a 2-D plane of `dimensions`-D space, the plane's two
+    directions the first two rows of a random orthogonal matrix, centred, then scaled so the largest |coordinate| is
+    the last entry."""
+    dimensions, side, seed, _, largest = PLANE_SETS[name]
+    rng = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"), axis=-1).reshape(-1, 2).astype(np.float64)
+    grid -= grid.mean(axis=0)
+    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
+    centres = grid @ rotation[:2]
+    return (centres * (largest / np.abs(centres).max())).astype(np.float32)
+
+
+def write_plane(name: str) -> None:
+    dimensions, side, seed, std, _ = PLANE_SETS[name]
+    rng = np.random.default_rng(seed + 1)
+    centres = plane_centres(name)
+    points = centres[rng.integers(0, len(centres), MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
+    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
+    np.save(centres_path(vectors_path(name)), centres)
+
+
+def write_garb_items(folder: Path) -> Path:
+    """The first GARB_PER_CLASS training images of each class of GARB_CLASSES, shrunk from 28×28 to GARB_SIDE×GARB_SIDE
+    by area averaging, drawn in GARB_ITEM_COLOUR (ink share = the item's grey level) on a background of
+    GARB_BACKGROUNDS, as RGB PNGs in one flat folder (class by class), written unless the last file is already there."""
+    from PIL import Image
+
+    from ganforge.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+
+    last = folder / f"{len(GARB_CLASSES) * GARB_PER_CLASS - 1:04d}.png"
+    if last.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    images = read_idx(FASHION_ROOT / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)  # (60000, 28, 28) uint8
+    labels = read_idx(FASHION_ROOT / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)  # (60000,)
+    rng = np.random.default_rng(GARB_SEED)
+    backgrounds = np.asarray(GARB_BACKGROUNDS, dtype=np.float64)
+    item = np.asarray(GARB_ITEM_COLOUR, dtype=np.float64)
+    index = 0
+    for label in GARB_CLASSES:
+        for image in images[labels == label][:GARB_PER_CLASS]:
+            ink = np.asarray(Image.fromarray(image).resize((GARB_SIDE, GARB_SIDE), Image.BOX), dtype=np.float64)[..., None] / 255
+            background = backgrounds[rng.integers(0, len(backgrounds))]
+            rgb = np.clip(np.rint(background + ink * (item - background)), 0, 255).astype(np.uint8)
+            Image.fromarray(rgb).save(folder / f"{index:04d}.png")
+            index += 1
     return folder
