@@ -74,7 +74,7 @@ def test_a_suite_is_picked_by_folder_and_says_its_role(held_out_suite, tmp_path)
     first, second = held_out_suite.suite_at("held_out"), held_out_suite.suite_at("held_out_2")
     assert (first.role, second.role, held_out_suite.suite_at("held_out_3").role) == \
         ("calibration", "calibration", "calibration")
-    assert (held_out_suite.suite_at("held_out_7").role, held_out_suite.suite_at("held_out_8").role) == \
+    assert (held_out_suite.suite_at("held_out_8").role, held_out_suite.suite_at("held_out_9").role) == \
         ("calibration", "held-out")
     assert (first.section, second.section) == ("doctor-held-out", "doctor-held-out-2")
     assert held_out_suite.suite_at(str(tmp_path)).section.endswith("-as-held-out")  # a held-out table keeps its own
