@@ -218,10 +218,15 @@ def helix_centres(name: str) -> np.ndarray:
 
 
 def write_helix(name: str) -> None:
-    dimensions, modes, seed, std, _ = HELIX_SETS[name]
+    dimensions, _, seed, std, _ = HELIX_SETS[name]
+    write_placed_mixture(name, helix_centres(name), dimensions, seed, std)
+
+
+def write_placed_mixture(name: str, centres: np.ndarray, dimensions: int, seed: int, std: float) -> None:
+    """MIXTURE_COUNT points drawn evenly from Gaussians of `std` at `centres` (the stream of `seed` + 1), clipped to
+    [-1, 1], as the .npy of `name`, with the centres beside it."""
     rng = np.random.default_rng(seed + 1)
-    centres = helix_centres(name)
-    points = centres[rng.integers(0, modes, MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
+    points = centres[rng.integers(0, len(centres), MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
     np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
     np.save(centres_path(vectors_path(name)), centres)
 
@@ -262,12 +267,8 @@ def simplex_centres(name: str) -> np.ndarray:
 
 
 def write_simplex(name: str) -> None:
-    dimensions, modes, seed, std, _ = SIMPLEX_SETS[name]
-    rng = np.random.default_rng(seed + 1)
-    centres = simplex_centres(name)
-    points = centres[rng.integers(0, modes, MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
-    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
-    np.save(centres_path(vectors_path(name)), centres)
+    dimensions, _, seed, std, _ = SIMPLEX_SETS[name]
+    write_placed_mixture(name, simplex_centres(name), dimensions, seed, std)
 
 
 def write_wear_items(folder: Path) -> Path:
@@ -304,12 +305,8 @@ def plane_centres(name: str) -> np.ndarray:
 
 
 def write_plane(name: str) -> None:
-    dimensions, side, seed, std, _ = PLANE_SETS[name]
-    rng = np.random.default_rng(seed + 1)
-    centres = plane_centres(name)
-    points = centres[rng.integers(0, len(centres), MIXTURE_COUNT)] + rng.normal(0, std, (MIXTURE_COUNT, dimensions))
-    np.save(vectors_path(name), np.clip(points, -1, 1).astype(np.float32))
-    np.save(centres_path(vectors_path(name)), centres)
+    dimensions, _, seed, std, _ = PLANE_SETS[name]
+    write_placed_mixture(name, plane_centres(name), dimensions, seed, std)
 
 
 def write_garb_items(folder: Path) -> Path:
