@@ -207,13 +207,18 @@ def helix_centres(name: str) -> np.ndarray:
     """HELIX_SETS[name]'s centres: points at unequal angles on a two-turn helix (cos θ, sin θ, 0.25 θ), centred,
     mapped into `dimensions` by a random orthogonal matrix, then scaled so the largest |coordinate| is the last entry."""
     dimensions, modes, seed, _, largest = HELIX_SETS[name]
-    rng = np.random.default_rng(seed)
     steps = np.linspace(0.5, 0.9, modes - 1)
     angles = np.concatenate([[0.0], np.cumsum(steps)]) * (4 * np.pi / np.sum(steps))  # two turns in all
     helix = np.stack([np.cos(angles), np.sin(angles), 0.25 * angles], axis=1)
     helix -= helix.mean(axis=0)
-    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
-    centres = helix @ rotation[:3]
+    return turned_into(helix, dimensions, seed, largest)
+
+
+def turned_into(shape: np.ndarray, dimensions: int, seed: int, largest: float) -> np.ndarray:
+    """`shape`'s k-D rows mapped into `dimensions`-D by the first k rows of a random orthogonal matrix (the stream of
+    `seed`), scaled so the largest |coordinate| is `largest`."""
+    rotation, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(dimensions, dimensions)))
+    centres = shape @ rotation[: shape.shape[1]]
     return (centres * (largest / np.abs(centres).max())).astype(np.float32)
 
 
@@ -257,13 +262,10 @@ def simplex_centres(name: str) -> np.ndarray:
     dimensions, modes, seed, _, largest = SIMPLEX_SETS[name]
     if modes != dimensions + 1:
         raise ValueError(f"{name}: a regular simplex in {dimensions} dimensions has {dimensions + 1} vertices, not {modes}")
-    rng = np.random.default_rng(seed)
     vertices = np.eye(modes) - 1.0 / modes  # (D+1, D+1), rows sum to 0: they span a D-dimensional subspace
     basis, _ = np.linalg.qr(vertices.T)  # its first D columns span the rows' subspace
     flat = vertices @ basis[:, :dimensions]  # (D+1, D), pairwise distances √2
-    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
-    centres = flat @ rotation
-    return (centres * (largest / np.abs(centres).max())).astype(np.float32)
+    return turned_into(flat, dimensions, seed, largest)
 
 
 def write_simplex(name: str) -> None:
@@ -296,12 +298,9 @@ def plane_centres(name: str) -> np.ndarray:
     directions the first two rows of a random orthogonal matrix, centred, then scaled so the largest |coordinate| is
     the last entry."""
     dimensions, side, seed, _, largest = PLANE_SETS[name]
-    rng = np.random.default_rng(seed)
     grid = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"), axis=-1).reshape(-1, 2).astype(np.float64)
     grid -= grid.mean(axis=0)
-    rotation, _ = np.linalg.qr(rng.normal(size=(dimensions, dimensions)))
-    centres = grid @ rotation[:2]
-    return (centres * (largest / np.abs(centres).max())).astype(np.float32)
+    return turned_into(grid, dimensions, seed, largest)
 
 
 def write_plane(name: str) -> None:
