@@ -197,15 +197,15 @@ def summaries(results: dict, settings: list[Setting], seeds: list[int]) -> tuple
     rows, verdicts = [], {}
     roles = (("tuning", TUNING_SEEDS, results), ("held out", HELD_OUT_SEEDS, results),
              ("earlier held out as scored then", EARLIER_HELD_OUT_SEEDS, completed_only(results)))
-    for role, group, results in roles:
+    for role, group, scored in roles:
         chosen = [seed for seed in seeds if seed in group]
         counted = [s for s in settings if seeds_of(s, chosen)]
         if not counted:
             continue
-        rows += [summary_row(results, role, s.name, [(s.name, seed) for seed in seeds_of(s, chosen)])[0] for s in counted]
+        rows += [summary_row(scored, role, s.name, [(s.name, seed) for seed in seeds_of(s, chosen)])[0] for s in counted]
         target = [s for s in counted if s.held_out]
         if target:
-            row, verdicts[role] = summary_row(results, role, " + ".join(s.name for s in target),
+            row, verdicts[role] = summary_row(scored, role, " + ".join(s.name for s in target),
                                               [(s.name, seed) for s in target for seed in seeds_of(s, chosen)])
             rows.append(row)
     return rows, verdicts

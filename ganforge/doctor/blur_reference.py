@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import torch
 
-from ..random_streams import BLUR, PROBE, stream
-from .sample_stats import POINT_PROBE_SIZE, nearest_distances, pair_distances
+from ..random_streams import BLUR, stream
+from .sample_stats import nearest_distances, pair_distances, real_probe_batch
 
 MIN_ROWS = 8  # fewer real rows give no covariance worth the name
 
@@ -26,15 +26,14 @@ def blur_offset(data_source, seed: int) -> float | None:
     """samples/offset of a Gaussian blur with the data's mean and covariance, or None where it does not apply."""
     if data_source is None or data_source.is_image or hasattr(data_source, "centres"):
         return None
-    size = min(POINT_PROBE_SIZE, len(data_source)) if hasattr(data_source, "__len__") else POINT_PROBE_SIZE
-    if size < MIN_ROWS:
+    real = real_probe_batch(data_source, seed)[0].flatten(1).double()
+    if len(real) < MIN_ROWS:
         return None
-    real = data_source.batch(0, size, seed + PROBE)[0].flatten(1).double()
     centred = real - real.mean(dim=0)
     covariance = centred.T @ centred / (len(real) - 1)
     jitter = 1e-9 * float(covariance.diagonal().mean()) + 1e-12
     factor = torch.linalg.cholesky(covariance + jitter * torch.eye(len(covariance), dtype=real.dtype))
-    noise = torch.randn(size, real.shape[1], generator=stream(seed, BLUR), dtype=real.dtype)
+    noise = torch.randn(len(real), real.shape[1], generator=stream(seed, BLUR), dtype=real.dtype)
     blur = real.mean(dim=0) + noise @ factor.T
     mean_distance = float(pair_distances(real).mean())
     return float(nearest_distances(blur, real).median()) / max(mean_distance, 1e-12)

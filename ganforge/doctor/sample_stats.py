@@ -45,11 +45,9 @@ SATURATED = 0.99
 class SampleProbe:
     def __init__(self, state, heldout_source=None):
         data, seed = state.data, state.config.train.seed
-        self.size = IMAGE_PROBE_SIZE if data.is_image else POINT_PROBE_SIZE
-        if hasattr(data, "__len__"):
-            self.size = min(self.size, len(data))  # a tiny dataset: each real row once (repeats would be "duplicates")
+        self.real, labels = real_probe_batch(data, seed)
+        self.size = len(self.real)
         self.z = state.G.sample_latent(self.size, generator=stream(seed, PROBE)).to(state.device)
-        self.real, labels = data.batch(0, self.size, seed + PROBE)
         self.labels = None if state.fixed_labels is None or labels is None else labels.to(state.device)
         self.real_flat = self.real.flatten(1).float()
         self.compares = self.size >= 2  # distances and spreads need two rows: a one-sample dataset has none
@@ -111,13 +109,21 @@ def pinned_share(values: torch.Tensor) -> float:
     return float((values.abs() > SATURATED).float().mean())
 
 
+def real_probe_batch(data, seed: int):
+    """The probe's fixed real batch (rows, labels or None): IMAGE_PROBE_SIZE images or POINT_PROBE_SIZE points from the
+    probe's stream, every row once from a dataset smaller than that (repeats would be "duplicates")."""
+    size = IMAGE_PROBE_SIZE if data.is_image else POINT_PROBE_SIZE
+    if hasattr(data, "__len__"):
+        size = min(size, len(data))
+    return data.batch(0, size, seed + PROBE)
+
+
 def data_saturation(data_source, seed: int) -> float:
     """samples/saturation of the probe's own real batch: images with black or white backgrounds are pinned already
     (Fashion-MNIST 0.52, scikit-learn's digits 0.58 of their values at -1), photographs hardly at all. 0 for points."""
     if data_source is None or not data_source.is_image:
         return 0.0
-    size = min(IMAGE_PROBE_SIZE, len(data_source)) if hasattr(data_source, "__len__") else IMAGE_PROBE_SIZE
-    return pinned_share(data_source.batch(0, size, seed + PROBE)[0].float())
+    return pinned_share(real_probe_batch(data_source, seed)[0].float())
 
 
 def heldout_batch(data, heldout_source, size: int, seed: int):

@@ -92,4 +92,3 @@ def _report_discriminator(adversarial, terms, real_logits, fake_logits, decision
     report("d/fake_logit", fake_logits)
     report("d/accuracy", ((real_logits > decision_point).float().mean() + (fake_logits < decision_point).float().mean()) / 2)
     report("d/sign_real", (real_logits - decision_point).sign())  # r_t = E[sign D(x)], the overfitting heuristic of ADA
-

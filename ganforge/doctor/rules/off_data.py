@@ -73,8 +73,8 @@ def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> 
     off-data offset; images past d_weak's POOR_NN_RATIO or the off-data offset; other points past the offset. Not
     samples that have collapsed (context.collapsed_samples: mode_collapse's, as for divergence) nor ones swinging to
     and fro (steady)."""
-    if (collapsed_samples(history, probes) and not frozen(history, probes) and not collapsed_off_images(history, context, probes)) \
-            or not steady(history, probes):
+    collapsed_on_the_data = collapsed_samples(history, probes) and not images_off_the_data(history, context, probes)
+    if (collapsed_on_the_data and not frozen(history, probes)) or not steady(history, probes):
         return False
     if history.has("samples/high_quality"):
         return off_modes(history, probes) and off_data(history, context, probes)
@@ -85,10 +85,10 @@ def far_from_data(history: SignalHistory, context: RuleContext, probes: int) -> 
     return far or off_data(history, context, probes)
 
 
-def collapsed_off_images(history: SignalHistory, context: RuleContext, probes: int) -> bool:
-    """Collapsed images past the off-data offset on every probe: images of no mode of the data, which mode_collapse
-    leaves alone (its collapse is one onto the data), so they are this rule's (held_out_7/neg_mlp_d_batchnorm: grey
-    squares at offset 1.06-1.11, diversity 0.06-0.27, for 1,000 steps)."""
+def images_off_the_data(history: SignalHistory, context: RuleContext, probes: int) -> bool:
+    """Images past the off-data offset on every probe: collapsed or not, images of no mode of the data, which
+    mode_collapse leaves alone (its collapse is one onto the data), so they are this rule's (held_out_7/
+    neg_mlp_d_batchnorm: grey squares at offset 1.06-1.11, diversity 0.06-0.27, for 1,000 steps)."""
     return context.is_image and off_data(history, context, probes)
 
 
