@@ -102,9 +102,7 @@ SEEN_HELD_OUT = (  # the first held-out set, run once with an earlier preset: tu
             weights=cycling_weights(20, (1.0, 2.0, 3.0, 4.0)), file_seed=25),
 )
 
-TUNING = TUNING_FIRST + SEEN_HELD_OUT
-
-HELD_OUT = (  # committed before anything ran on it; run once, with mixture_best as frozen at the same commit
+SEEN_HELD_OUT_2 = (  # the second held-out set, run once with `ttur_8k`'s settings as mixture_best: tuning material since
     Mixture("ring6-wide", "6 modes on a circle of radius 3, σ 0.05 (`ring`, data.modes=6 radius=3 std=0.05)", seeds=(200,),
             builtin=("data.name=ring", "data.modes=6", "data.radius=3", "data.std=0.05")),
     Mixture("grid4", "4×4 at spacing 3, σ 0.1 (`grid`, data.modes_per_side=4 spacing=3 std=0.1)", seeds=(201,),
@@ -121,6 +119,32 @@ HELD_OUT = (  # committed before anything ran on it; run once, with mixture_best
     Mixture("triangles12", ".npy: 4 triangles of side 0.6 at the corners of an 8 × 8 square, σ 0.05, equal weights",
             seeds=(205,), centres=sum((ring_centres(3, 0.6 / math.sqrt(3), centre=corner) for corner in
                                        ((0.0, 0.0), (8.0, 0.0), (0.0, 8.0), (8.0, 8.0))), ()), std=0.05, file_seed=35),
+)
+
+TUNING = TUNING_FIRST + SEEN_HELD_OUT + SEEN_HELD_OUT_2
+
+
+def pairs_centres(count: int, radius: float, gap: float) -> tuple:
+    """`count` pairs of centres `gap` apart along x, the pairs' left members evenly on a circle of `radius`."""
+    return sum((((x, y), (x + gap, y)) for x, y in ring_centres(count, radius)), ())
+
+
+HELD_OUT = (  # committed before anything ran on it; run once, with mixture_best as frozen at the same commit
+    Mixture("ring11", "11 modes on a circle of radius 1.5, σ 0.01 (`ring`, data.modes=11 radius=1.5 std=0.01)",
+            seeds=(300,), builtin=("data.name=ring", "data.modes=11", "data.radius=1.5", "data.std=0.01")),
+    Mixture("grid6", "6×6 at spacing 1.5, σ 0.03 (`grid`, data.modes_per_side=6 spacing=1.5 std=0.03)", seeds=(301,),
+            builtin=("data.name=grid", "data.modes_per_side=6", "data.spacing=1.5", "data.std=0.03")),
+    Mixture("scattered24-weighted", ".npy: 24 modes scattered in a 6 × 6 box (≥ 0.9 apart), σ 0.03, weights 1:3 cycling",
+            seeds=(302,), centres=scattered_centres(24, 6.0, 6.0, 0.9, seed=41), std=0.03,
+            weights=cycling_weights(24, (1.0, 3.0)), file_seed=42),
+    Mixture("grid2x9-far", ".npy: 2×9 at spacing 1 from (-100, 40), σ 0.06, equal weights",
+            seeds=(303,), centres=grid_centres(2, 9, 1.0, origin=(-100.0, 40.0)), std=0.06, file_seed=43),
+    Mixture("nested-rings21-weighted", ".npy: rings of 7 (radius 1) and 14 (radius 2) modes about (5, 5), σ 0.03, "
+            "weights 2:1 cycling", seeds=(304,), centres=ring_centres(7, 1.0, centre=(5.0, 5.0)) +
+            ring_centres(14, 2.0, centre=(5.0, 5.0), phase=math.pi / 14), std=0.03,
+            weights=cycling_weights(21, (2.0, 1.0)), file_seed=44),
+    Mixture("pairs14", ".npy: 7 pairs of modes 0.5 apart, the pairs on a circle of radius 4, σ 0.03, equal weights",
+            seeds=(305,), centres=pairs_centres(7, 4.0, 0.5), std=0.03, file_seed=45),
 )
 
 

@@ -4,7 +4,9 @@ They take any data shape: vectors (D,) as they are, images (C, H, W) flattened. 
 PyTorch initialisation. With width 256 and depth 3 the generator is z-256-512-1024-out and
 the discriminator in-1024-512-256-1 (the classic MNIST tutorial pair when z_dim is 100).
 `condition` makes them class-conditional (see conditioning.py); concat adds K inputs to the
-first layer of either net (for the discriminator after flattening).
+first layer of either net (for the discriminator after flattening). The discriminator's
+`fourier_scale` feeds it random Fourier features of its input instead of the input itself
+(fourier_features.py): for low-dimensional data whose structure is much finer than its range.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from torch import nn
 from ..errors import ConfigError
 from .registries import DISCRIMINATORS, GENERATORS
 from .base import Discriminator, Generator, Latent
+from .fourier_features import FourierFeatures, check_fourier_options
 from .conditioning import (Condition, check_condition, class_logits, conditioned_latent, label_inputs, projection_head,
                            with_labels)
 from .layers import Activation, Norm, activation, check_size_options, dropout_layers, norm1d
@@ -73,21 +76,27 @@ class MLPDiscriminator(Discriminator):
     def __init__(self, data_shape: tuple[int, ...], num_classes: int = 0,
                  width: int = 256, depth: int = 3, hidden: list[int] | None = None,
                  norm: Norm = "none", activation: Activation = "leaky_relu", dropout: float = 0.0,
-                 condition: Condition = "none"):
+                 condition: Condition = "none", fourier_scale: float = 0.0, fourier_features: int = 64,
+                 fourier_seed: int = 0):
         super().__init__(data_shape)
         check_condition(condition, num_classes, "discriminator")
         self.num_classes, self.condition = num_classes, condition
         check_size_options("discriminator", width, depth, dropout)
+        check_fourier_options(fourier_scale, fourier_features)
         widths = hidden_sizes(width, depth, hidden, "discriminator")
         if hidden is None:
             widths.reverse()  # the mirror of the generator: wide near the data
-        sizes = [math.prod(self.data_shape) + label_inputs(condition, num_classes), *widths]
+        inputs = math.prod(self.data_shape)
+        self.fourier = (FourierFeatures(inputs, fourier_features, fourier_scale, fourier_seed) if fourier_scale
+                        else nn.Identity())
+        sizes = [(2 * fourier_features if fourier_scale else inputs) + label_inputs(condition, num_classes), *widths]
         self.hidden = dense_layers(sizes, norm, activation, dropout)
         self.head = nn.Linear(sizes[-1], 1)
         self.projection = projection_head(condition, num_classes, sizes[-1])
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.hidden(with_labels(x.flatten(1), y, self.condition, self.num_classes))  # (N, last hidden size)
+        inputs = self.fourier(x.flatten(1))  # (N, prod(data_shape)) or its (N, 2·fourier_features) features
+        return self.hidden(with_labels(inputs, y, self.condition, self.num_classes))  # (N, last hidden size)
 
     def classify(self, features: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return class_logits(self.head, self.projection, features, y)  # (N,)

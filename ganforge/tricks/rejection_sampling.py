@@ -7,6 +7,7 @@ from ..errors import ConfigError
 from ..nets.base import Generator
 from ..sampling import eval_mode
 from ..train.hooks import PLUGINS, Plugin
+from .refit_critic import new_critic, refit_critic
 from .wrappers import require_single_sample_critic
 
 
@@ -112,39 +113,70 @@ class RejectionSampling(Plugin):
     average). D must score single samples (not with `pacgan`).
     When: after training, to drop the samples D is sure are fake: the mass between the modes of a
     mixture, off-manifold images. It needs a D that still tells real from fake at the end.
+
+    `refit_steps` > 0: once the run has reached its last step, the critic is not the trained D but one
+    refitted to the finished sampling generator (refit_critic.py): the trained D continued
+    (`refit_critic` unset, the paper's way) or a fresh discriminator from the `refit_critic` spec,
+    trained `refit_steps` batches with the logistic loss at `refit_lr`, from `seed`. Sample grids and
+    the doctor's probes during training use the trained D (a refit per grid would cost more than the
+    steps between grids). A sharper critic accepts fewer proposals: raise `max_rounds` with it, or rows
+    that reach it keep a proposal that was never accepted.
     """
 
     wraps_sampling = True
 
     def __init__(self, burn_in: int = 10000, gamma: float = 0.0, epsilon: float = 1e-6, seed: int = 0,
-                 max_rounds: int = 100):
+                 max_rounds: int = 100, refit_steps: int = 0, refit_critic: dict | None = None,
+                 refit_lr: float = 1e-3):
         if burn_in < 1:
             raise ConfigError("plugins.rejection_sampling.burn_in", f"expected at least 1 sample, got {burn_in}")
         if not epsilon > 0:
             raise ConfigError("plugins.rejection_sampling.epsilon", f"expected ε > 0 (keeps the log finite), got {epsilon}")
         if max_rounds < 1:
             raise ConfigError("plugins.rejection_sampling.max_rounds", f"expected at least 1 proposal, got {max_rounds}")
+        if refit_steps < 0:
+            raise ConfigError("plugins.rejection_sampling.refit_steps", f"expected ≥ 0 (0: the trained D), got {refit_steps}")
+        if not refit_lr > 0:
+            raise ConfigError("plugins.rejection_sampling.refit_lr", f"expected a positive learning rate, got {refit_lr}")
         self.burn_in, self.gamma, self.epsilon, self.seed, self.max_rounds = burn_in, gamma, epsilon, seed, max_rounds
-        self.burn_in_done: tuple | None = None  # ((G, D), D̃_M) while neither net has changed since the burn-in
+        self.refit_steps, self.refit_spec, self.refit_lr = refit_steps, refit_critic, refit_lr
+        self.burn_in_done: tuple | None = None  # ((G, critic), D̃_M) while neither net has changed since the burn-in
+        self.refitted: tuple | None = None  # ((G, D, step), critic) while neither net has changed since the refit
 
     def setup(self, state) -> None:
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")
+        if self.refit_steps and self.refit_spec is not None:
+            new_critic(state, self.refit_spec)  # a bad spec fails now, not after training
 
     def sampling_generator(self, generator, state):
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")  # pacgan listed after it
-        key = (id(generator), id(state.D))
+        critic = self.critic(generator, state)
+        key = (id(generator), id(critic))
         known = self.burn_in_done[1] if self.burn_in_done and self.burn_in_done[0] == key else None
-        sampler = RejectionSampler(generator, state.D, self.burn_in, self.gamma, self.epsilon, self.seed,
+        sampler = RejectionSampler(generator, critic, self.burn_in, self.gamma, self.epsilon, self.seed,
                                    self.max_rounds, max_logit=known)
         if known is None:
             self.burn_in_done = (key, sampler.max_logit)  # D̃_M after the burn-in alone, before any forward raises it
         return sampler
 
+    def critic(self, generator, state) -> torch.nn.Module:
+        """The trained D, or (refit_steps > 0, the run at its last step) a critic refitted to `generator`, kept until a net changes."""
+        if not self.refit_steps or state.step < state.config.train.steps:
+            return state.D
+        key = (id(generator), id(state.D), state.step)
+        if self.refitted is None or self.refitted[0] != key:
+            self.refitted = (key, refit_critic(state, generator, self.refit_spec, self.refit_steps, self.refit_lr,
+                                               self.seed))
+        return self.refitted[1]
+
+    def forget(self) -> None:
+        self.burn_in_done = self.refitted = None
+
     def after_d_step(self, state) -> None:
-        self.burn_in_done = None  # D changed: the next sampler burns in again
+        self.forget()  # D changed: the next sampler burns in (and refits) again
 
     def after_g_step(self, state) -> None:
-        self.burn_in_done = None  # G (and the EMA average) changed
+        self.forget()  # G (and the EMA average) changed
 
     def load_state_dict(self, state_dict) -> None:
-        self.burn_in_done = None  # a checkpoint (a resume, a NaN-guard rollback) replaced the nets
+        self.forget()  # a checkpoint (a resume, a NaN-guard rollback) replaced the nets
