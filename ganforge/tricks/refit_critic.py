@@ -17,18 +17,25 @@ import copy
 import torch
 import torch.nn.functional as F
 
+from ..errors import ConfigError
 from ..nets import DISCRIMINATORS
 from ..sampling import eval_mode
 
 CRITIC_BETAS = (0.5, 0.999)  # Adam's, as for GAN discriminators
 
 
-def new_critic(state, spec: dict | None) -> torch.nn.Module:
-    """A copy of the trained D (spec None) or a fresh discriminator built from `spec`, on the run's device."""
+def new_critic(state, spec: dict | None, field: str = "refit_critic", seed: int = 0) -> torch.nn.Module:
+    """A copy of the trained D (spec None) or a fresh discriminator built from `spec`, its initial weights
+    drawn from `seed` (the run's stream untouched), on the run's device. A bad spec's error names `field`."""
     if spec is None:
         return copy.deepcopy(state.D)
-    critic = DISCRIMINATORS.build(dict(spec), field="plugins.rejection_sampling.refit_critic",
-                                  data_shape=state.data.shape, num_classes=state.data.num_classes)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            critic = DISCRIMINATORS.build(dict(spec), field=field, data_shape=state.data.shape,
+                                          num_classes=state.data.num_classes)
+    except ConfigError as error:  # the net's own checks name `discriminator.…`: say which spec it was
+        raise ConfigError(field, str(error)) from None
     return critic.to(state.device)
 
 
@@ -41,7 +48,7 @@ def refit_critic(state, generator: torch.nn.Module, spec: dict | None, steps: in
                  seed: int) -> torch.nn.Module:
     """A critic trained `steps` steps (batches of train.batch_size) on the data against the frozen `generator`;
     returned in eval mode with its parameters frozen. Training state, streams and nets are left untouched."""
-    critic = new_critic(state, spec).train()
+    critic = new_critic(state, spec, seed=seed).train()
     optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=CRITIC_BETAS)
     latents = torch.Generator().manual_seed(seed)
     with eval_mode(generator), torch.enable_grad():

@@ -1,6 +1,8 @@
 """Discriminator rejection sampling: samples are kept with a probability set by D, so sampling follows D's correction of G."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..errors import ConfigError
@@ -26,7 +28,7 @@ class RejectionSampler(Generator):
 
     A proposal for row i is G(z_i) first, then G(z') with fresh latents z' (same label) from this
     sampler's own seeded stream, until D accepts one or `max_rounds` proposals were made (then the
-    last is kept). D is scored in eval mode and left in the mode it was in; D is not a submodule,
+    one D scored highest is kept: the most data-like of them, not an arbitrary one). D is scored in eval mode and left in the mode it was in; D is not a submodule,
     so switching this module's mode never touches D's.
     """
 
@@ -74,24 +76,29 @@ class RejectionSampler(Generator):
 
     @torch.no_grad()
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        samples = self.generator(z, y)  # (N, *data_shape): every row's first proposal
+        kept = self.generator(z, y)  # (N, *data_shape): every row's first proposal
+        best = torch.full((len(z),), -math.inf, device=z.device)  # the highest logit of each row's proposals so far
         pending = torch.arange(len(z), device=z.device)  # rows still without an accepted sample
         for round_ in range(self.max_rounds):
+            labels = None if y is None else y[pending]
             if round_:  # fresh proposals for the rows D rejected, same labels
                 fresh = self.generator.sample_latent(len(pending), generator=self.stream).to(z.device)
-                samples[pending] = self.generator(fresh, None if y is None else y[pending])
-            candidates = samples[pending]
-            labels = None if y is None else y[pending]
+                candidates = self.generator(fresh, labels)
+            else:
+                candidates = kept[pending]
             logits = self.logits(candidates, labels)
             self.max_logit = max(self.max_logit, float(logits.max()))
             accept = torch.rand(len(pending), generator=self.stream).to(z.device) < acceptance_probability(
                 logits, self.max_logit, self.gamma, self.epsilon)
+            take = accept | (logits > best[pending])  # an accepted proposal, or the most likely one so far
+            kept[pending[take]] = candidates[take]
+            best[pending[take]] = logits[take]
             self.proposals += len(pending)
             self.accepted += int(accept.sum())
             pending = pending[~accept]
             if not len(pending):
                 break
-        return samples
+        return kept
 
 
 @PLUGINS.register("rejection_sampling")
@@ -119,8 +126,8 @@ class RejectionSampling(Plugin):
     (`refit_critic` unset, the paper's way) or a fresh discriminator from the `refit_critic` spec,
     trained `refit_steps` batches with the logistic loss at `refit_lr`, from `seed`. Sample grids and
     the doctor's probes during training use the trained D (a refit per grid would cost more than the
-    steps between grids). A sharper critic accepts fewer proposals: raise `max_rounds` with it, or rows
-    that reach it keep a proposal that was never accepted.
+    steps between grids). A sharper critic accepts fewer proposals: raise `max_rounds` with it; a row
+    that reaches it keeps the proposal the critic scored highest.
     """
 
     wraps_sampling = True
@@ -146,7 +153,7 @@ class RejectionSampling(Plugin):
     def setup(self, state) -> None:
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")
         if self.refit_steps and self.refit_spec is not None:
-            new_critic(state, self.refit_spec)  # a bad spec fails now, not after training
+            new_critic(state, self.refit_spec, f"plugins.{state.plugins.index(self)}.refit_critic")  # fails now, not after training
 
     def sampling_generator(self, generator, state):
         require_single_sample_critic(state, self, "rejection_sampling scores", "drop pacgan or rejection_sampling")  # pacgan listed after it
