@@ -1,7 +1,8 @@
 """Shared by the benchmarks that train many runs: train a config to its last step, and cache each run's scores.
 
 A run's scores go to one JSON file under benchmarks/results/ together with the resolved config
-that produced them; a cached file is reused only for the same config (files written before configs
+that produced them; a cached file is reused only for the same settings: the same config but for options
+added since at their defaults, the run's name and the checkout's location (files written before configs
 were recorded, which have no "config" key, are taken as they are). A run that stopped early — SIGTERM
 stops training cleanly — raises instead of being cached.
 """
@@ -16,11 +17,33 @@ from ganforge.train.loop import train
 from ganforge.train.run_dir import RunDir
 
 
+REPOSITORY_FILES = "benchmarks/results/"  # data files the benchmarks write lie here inside any checkout
+
+
+def portable(config: dict) -> dict:
+    """The config without what differs between checkouts of the same run: its name and where the repository lies."""
+    data = config.get("data", {})
+    path = data.get("path")
+    if isinstance(path, str) and REPOSITORY_FILES in path:
+        path = path[path.index(REPOSITORY_FILES):]
+    return {**config, "name": None, "data": {**data, "path": path}}
+
+
+def same_settings(stored, current) -> bool:
+    """The stored run's config is the current one, except options added since at their defaults (absent in it)."""
+    if isinstance(stored, list) and isinstance(current, list):  # plugin lists: item by item
+        return len(stored) == len(current) and all(map(same_settings, stored, current))
+    if not isinstance(stored, dict) or not isinstance(current, dict):
+        return stored == current
+    return all(key in current and same_settings(value, current[key]) for key, value in stored.items())
+
+
 def cached_result(path: Path, config, compute: Callable[[], dict]) -> dict:
-    """`compute()` plus the config, stored at `path`; or what `path` holds for this same config."""
+    """`compute()` plus the config, stored at `path`; or what `path` holds for the same settings (`same_settings`,
+    from any checkout)."""
     if path.exists():
         cached = json.loads(path.read_text())
-        if cached.get("config", config.to_dict()) == config.to_dict():
+        if "config" not in cached or same_settings(portable(cached["config"]), portable(config.to_dict())):
             return cached
     result = {**compute(), "config": config.to_dict()}
     path.parent.mkdir(parents=True, exist_ok=True)

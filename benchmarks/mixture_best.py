@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for `import ganforge` without installing
-from cached_runs import cached_result, train_to_end  # noqa: E402
+from cached_runs import cached_result, portable, same_settings, train_to_end  # noqa: E402
 from mixture_sets import HELD_OUT, TUNING, write_files  # noqa: E402
 from mode_coverage import QUIET_RUN, WITHOUT_REJECTION, generator_without_rejection, uses_rejection_sampling  # noqa: E402
 from report import machine, write_section  # noqa: E402
@@ -42,7 +42,6 @@ PRESETS = ("mixture_best", "ring_best", "grid_best")
 SETS = {"tuning": TUNING, "held-out": HELD_OUT}
 RESULTS = Path(__file__).resolve().parent / "results" / "mixture_best"
 CANDIDATES = Path(__file__).resolve().parent / "mixture_best_candidates"  # settings screened on the tuning set
-MIXTURE_FILES = "benchmarks/results/mixtures/"  # where a file mixture's path lies inside any checkout
 SAMPLES = 2500  # PacGAN protocol
 SCORE_SEED = 0  # latent seed of the scored samples
 
@@ -156,24 +155,6 @@ def stored_results(presets: list[str]) -> dict:
                         if "config" in stored and same_settings(portable(stored["config"]), current):
                             results[preset_label(preset), mixture.name, seed] = stored
     return results
-
-
-def portable(config: dict) -> dict:
-    """The config without what differs between checkouts of the same run: its name and where the repository lies."""
-    data = config.get("data", {})
-    path = data.get("path")
-    if isinstance(path, str) and MIXTURE_FILES in path:
-        path = path[path.index(MIXTURE_FILES):]
-    return {**config, "name": None, "data": {**data, "path": path}}
-
-
-def same_settings(stored: dict | None, current: dict) -> bool:
-    """The stored run's config is the current one, except options added since at their defaults (absent in it)."""
-    if isinstance(stored, list) and isinstance(current, list):  # plugin lists: item by item
-        return len(stored) == len(current) and all(map(same_settings, stored, current))
-    if not isinstance(stored, dict) or not isinstance(current, dict):
-        return stored == current
-    return all(key in current and same_settings(value, current[key]) for key, value in stored.items())
 
 
 def describe(mixtures) -> list[str]:

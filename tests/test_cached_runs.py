@@ -1,9 +1,9 @@
-"""benchmarks/mixture_best.py finds a stored run for the current config from any checkout, and only for it."""
+"""benchmarks/cached_runs.py: a stored run is found for the current config from any checkout, and only for it."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from mixture_best import portable, same_settings  # noqa: E402
+from cached_runs import portable, same_settings  # noqa: E402
 
 STORED = {"name": "mixture_best-grid4", "data": {"name": "array", "path": "/elsewhere/benchmarks/results/mixtures/grid4.npy"},
           "plugins": [{"name": "ema", "beta": 0.99}, {"name": "rejection_sampling", "max_rounds": 100}]}
