@@ -28,8 +28,9 @@ class RejectionSampler(Generator):
 
     A proposal for row i is G(z_i) first, then G(z') with fresh latents z' (same label) from this
     sampler's own seeded stream, until D accepts one or `max_rounds` proposals were made (then the
-    one D scored highest is kept: the most data-like of them, not an arbitrary one). D is scored in eval mode and left in the mode it was in; D is not a submodule,
-    so switching this module's mode never touches D's.
+    one D scored highest is kept: the most data-like of them, not an arbitrary one). D is scored in
+    eval mode and left in the mode it was in; D is not a submodule, so switching this module's mode
+    never touches D's.
     """
 
     def __init__(self, generator: torch.nn.Module, critic: torch.nn.Module, burn_in: int, gamma: float,
