@@ -185,6 +185,7 @@ def write_tables(presets: list[str], command: str) -> None:
         "over every mode's cell, but loose.",
         *([f"`mixture_best` has the settings of the candidate `{frozen_as[0]}`, so that candidate's tuning rows are its own."]
           if frozen_as else []),
+        "The candidates are in benchmarks/mixture_best_candidates/; its README says how each differs from `mixture_best`.",
         "",
         "### Tuning mixtures", "", *describe(TUNING), "", *table(TUNING, results, [*presets, *screened]), "",
         "### Held-out mixtures", "", *describe(HELD_OUT), "", *table(HELD_OUT, results, presets), "",
