@@ -38,13 +38,21 @@ def same_settings(stored, current) -> bool:
     return all(key in current and same_settings(value, current[key]) for key, value in stored.items())
 
 
+def stored_result(path: Path, config) -> dict | None:
+    """What `path` holds if it was run with the same settings as `config` (`same_settings`, from any checkout), else None."""
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text())
+    if "config" not in stored or same_settings(portable(stored["config"]), portable(config.to_dict())):
+        return stored
+    return None
+
+
 def cached_result(path: Path, config, compute: Callable[[], dict]) -> dict:
-    """`compute()` plus the config, stored at `path`; or what `path` holds for the same settings (`same_settings`,
-    from any checkout)."""
-    if path.exists():
-        cached = json.loads(path.read_text())
-        if "config" not in cached or same_settings(portable(cached["config"]), portable(config.to_dict())):
-            return cached
+    """`compute()` plus the config, stored at `path`; or what `path` holds for the same settings (`stored_result`)."""
+    cached = stored_result(path, config)
+    if cached is not None:
+        return cached
     result = {**compute(), "config": config.to_dict()}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result))

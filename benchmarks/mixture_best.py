@@ -18,7 +18,6 @@ so several processes can share the work (`--mixtures`), and `--table` gathers th
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for `import ganforge` without installing
-from cached_runs import cached_result, portable, same_settings, train_to_end  # noqa: E402
+from cached_runs import cached_result, stored_result, train_to_end  # noqa: E402
 from mixture_sets import HELD_OUT, TUNING, write_files  # noqa: E402
 from mode_coverage import QUIET_RUN, WITHOUT_REJECTION, generator_without_rejection, uses_rejection_sampling  # noqa: E402
 from report import machine, write_section  # noqa: E402
@@ -57,10 +56,13 @@ def preset_label(preset: str) -> str:
     return Path(preset).stem
 
 
+def result_path(preset: str, mixture, seed: int) -> Path:
+    return RESULTS / f"{preset_label(preset)}-{mixture.name}-seed{seed}.json"
+
+
 def cached_run(preset: str, mixture, seed: int, workdir: Path) -> dict:
     config = resolved_config(preset, mixture, seed)
-    path = RESULTS / f"{preset_label(preset)}-{mixture.name}-seed{seed}.json"
-    return cached_result(path, config, lambda: run_once(config, mixture, workdir / f"{mixture.name}-{seed}"))
+    return cached_result(result_path(preset, mixture, seed), config, lambda: run_once(config, mixture, workdir / f"{mixture.name}-{seed}"))
 
 
 def run_once(config, mixture, run_path: Path) -> dict:
@@ -148,12 +150,9 @@ def stored_results(presets: list[str]) -> dict:
         for mixture in mixtures:
             for preset in presets:
                 for seed in mixture.seeds:
-                    path = RESULTS / f"{preset_label(preset)}-{mixture.name}-seed{seed}.json"
-                    if path.exists():
-                        stored = json.loads(path.read_text())
-                        current = portable(resolved_config(preset, mixture, seed).to_dict())
-                        if "config" in stored and same_settings(portable(stored["config"]), current):
-                            results[preset_label(preset), mixture.name, seed] = stored
+                    stored = stored_result(result_path(preset, mixture, seed), resolved_config(preset, mixture, seed))
+                    if stored is not None:
+                        results[preset_label(preset), mixture.name, seed] = stored
     return results
 
 

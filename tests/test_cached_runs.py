@@ -1,9 +1,10 @@
 """benchmarks/cached_runs.py: a stored run is found for the current config from any checkout, and only for it."""
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from cached_runs import portable, same_settings  # noqa: E402
+from cached_runs import portable, same_settings, stored_result  # noqa: E402
 
 STORED = {"name": "mixture_best-grid4", "data": {"name": "array", "path": "/elsewhere/benchmarks/results/mixtures/grid4.npy"},
           "plugins": [{"name": "ema", "beta": 0.99}, {"name": "rejection_sampling", "max_rounds": 100}]}
@@ -31,3 +32,23 @@ def test_a_path_outside_the_mixture_files_is_compared_as_it_is():
     outside = {"data": {"path": "/a/points.npy"}}
     assert portable(outside)["data"]["path"] == "/a/points.npy"
     assert not same_settings(portable(outside), portable({"data": {"path": "/b/points.npy"}}))
+
+
+class Config:
+    """What stored_result needs of a resolved config."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def to_dict(self):
+        return self.settings
+
+
+def test_stored_result_returns_the_run_for_the_same_settings_and_none_otherwise(tmp_path):
+    path = tmp_path / "run.json"
+    assert stored_result(path, Config(current())) is None  # nothing stored yet
+    path.write_text(json.dumps({"modes": 25, "config": STORED}))
+    assert stored_result(path, Config(current())) == {"modes": 25, "config": STORED}
+    assert stored_result(path, Config(current(max_rounds=1000))) is None
+    path.write_text(json.dumps({"modes": 8}))  # stored before configs were kept: taken as it is
+    assert stored_result(path, Config(current(max_rounds=1000))) == {"modes": 8}
