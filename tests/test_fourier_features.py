@@ -33,11 +33,12 @@ def test_an_mlp_discriminator_with_fourier_scale_reads_the_features_not_the_poin
     D = DISCRIMINATORS.build({"name": "mlp", "width": 4, "depth": 1, "fourier_scale": 8.0, "fourier_features": 16},
                              data_shape=(2,), num_classes=0)
     assert D.hidden[0].in_features == 32  # sin and cos of 16 features
-    x = torch.zeros(3, 2)
-    shifted = x + torch.tensor([1.0, 0.0])  # whole periods for integer frequencies only: B is Gaussian, so it differs
-    assert D(x).shape == (3,)
+    x = torch.tensor([[0.1, -0.2], [0.5, 0.3], [-0.7, 0.9]])
+    phases = 2 * math.pi * x @ D.fourier.frequencies  # the net's own B, applied by hand
+    by_hand = D.head(D.hidden(torch.cat([phases.sin(), phases.cos()], dim=1))).squeeze(1)
+    assert torch.allclose(D(x), by_hand, atol=1e-6)
     plain = DISCRIMINATORS.build({"name": "mlp", "width": 4, "depth": 1}, data_shape=(2,), num_classes=0)
-    assert plain.hidden[0].in_features == 2 and not torch.equal(D(x), D(shifted))
+    assert plain.hidden[0].in_features == 2  # off by default: the points themselves
 
 
 @pytest.mark.parametrize("option, value, field", [("fourier_scale", -1.0, "discriminator.fourier_scale"),
