@@ -122,11 +122,26 @@ def test_samples_like_the_data_nn_ratio_and_diversity():
     assert like(1.3, 0.81) and not like(1.3, 0.79)
 
 
-def overpowering(flushes, size=60000):
+def overpowering(flushes, size=60000, loss="nonsaturating", fake=0.05):
     """D wins throughout over stalled, poor images, probed at every flush."""
-    context = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=LOG_EVERY, is_image=True, dataset_size=size)
+    context = RuleContext(window=WINDOW, log_every=LOG_EVERY, sample_every=LOG_EVERY, is_image=True, dataset_size=size,
+                          loss=loss)
     probes = {"samples/nn_ratio": 3.0, "samples/diversity": 0.5, "samples/offset": 0.5}
-    return d_overpowering.check(history(flushes, {"d/accuracy": 0.95, "d/fake": 0.05}, probes, probe_every=1), context)
+    return d_overpowering.check(history(flushes, {"d/accuracy": 0.95, "d/fake": fake}, probes, probe_every=1), context)
+
+
+def test_least_squares_d_overpowers_only_with_its_fake_verdict_within_005_of_the_target():
+    assert overpowering(20, loss="lsgan", fake=0.049) is not None
+    assert overpowering(20, loss="lsgan", fake=0.051) is None
+    assert overpowering(20, fake=0.1) is not None  # the logistic losses' limit is 0.15
+    assert overpowering(20, loss="wasserstein", fake=0.0) is None  # a critic's scores are no verdicts
+
+
+def test_least_squares_is_at_chance_midway_on_both_or_alike_on_both():
+    chance = lambda real, fake, accuracy: bool(d_weak.chance_flags(  # noqa: E731
+        history(10, {"d/real": real, "d/fake": fake, "d/accuracy": accuracy}), WINDOW, least_squares=True).all())
+    assert chance(0.51, 0.49, 0.85) and not chance(0.51, 0.39, 0.85)  # midway: the batch's accuracy is noise there
+    assert chance(0.001, 0.001, 0.5) and not chance(0.001, 0.001, 0.66)  # one verdict for all, at 0.001 (clipped D)
 
 
 def test_d_overpowering_warm_up_is_one_and_a_half_windows():
@@ -139,8 +154,8 @@ def test_d_overpowering_leaves_small_datasets_to_d_overfitting():
 
 def test_held_share_over_a_two_window_look():
     chance_on = lambda count: {"d/real": lambda f: 0.5 if f > 20 - count else 0.9, "d/accuracy": 0.5}  # noqa: E731
-    assert d_weak.no_signal(history(20, chance_on(16)), 2 * WINDOW, True) == "chance"  # 80%
-    assert d_weak.no_signal(history(20, chance_on(15)), 2 * WINDOW, True) is None  # 75%
+    assert d_weak.no_signal(history(20, chance_on(16)), 2 * WINDOW, POINTS) == "chance"  # 80%
+    assert d_weak.no_signal(history(20, chance_on(15)), 2 * WINDOW, POINTS) is None  # 75%
 
 
 # --- d_weak -----------------------------------------------------------------------------------
@@ -197,8 +212,15 @@ def test_a_collapse_under_a_degenerate_verdict_is_d_weaks_on_points_too():
 def test_a_collapse_under_a_d_flat_at_one_half_is_d_weaks_on_points_too():
     assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.529, accuracy=0.5) is not None
     assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.531, accuracy=0.5) is None
-    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.5, accuracy=0.529) is not None
-    assert unseen_collapse(0.3, context=POINTS, verdict=0.5, fake=0.5, accuracy=0.531) is None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.54, fake=0.54, accuracy=0.529) is not None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.54, fake=0.54, accuracy=0.531) is None
+
+
+def test_a_d_midway_on_both_is_flat_whatever_its_batch_accuracy():
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.51, fake=0.529, accuracy=0.6) is not None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.51, fake=0.531, accuracy=0.6) is None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.471, fake=0.49, accuracy=0.6) is not None
+    assert unseen_collapse(0.3, context=POINTS, verdict=0.469, fake=0.49, accuracy=0.6) is None
 
 
 def test_a_collapse_d_cannot_see_yields_to_samples_spreading_out_by_ten_percent():

@@ -22,6 +22,7 @@ from .finding import Finding, severity_rank
 from .rules import RULES
 from .rules.context import context_from
 from .signals import SignalHistory
+from .verdicts import as_verdicts
 
 
 class Doctor:
@@ -37,7 +38,7 @@ class Doctor:
     def observe(self, step: int, means: dict) -> list[Finding]:
         if len(self.history) and step <= self.history.step:  # the run rolled back (NaN guard): forget the future
             self.history.truncate_after(step - 1)
-        self.history.append(step, means)
+        self.history.append(step, as_verdicts(means, self.context.loss))
         new = []
         for name, rule in RULES.items():
             finding = rule.check(self.history, self.context)

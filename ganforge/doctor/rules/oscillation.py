@@ -35,7 +35,7 @@ MIN_SWITCHES = 4  # D and G swap the lead at least 4 times: two full cycles (a W
 
 def lead(history: SignalHistory, context: RuleContext, flushes: int) -> np.ndarray:
     """Per flush: +1 D winning, −1 D fooled, 0 neither."""
-    if context.classifier:
+    if context.decides:
         accuracy = history.values("d/accuracy", flushes)
         return np.where(accuracy >= HIGH_ACCURACY, 1, np.where(accuracy <= LOW_ACCURACY, -1, 0))
     real, fake = history.values("d/real_logit", flushes), history.values("d/fake_logit", flushes)
