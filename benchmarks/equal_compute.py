@@ -22,8 +22,10 @@ checkpoints, the report and the live doctor are part of the CPU they spend.
 `--data digits` trains on scikit-learn's 1,797 digits at 16×16 (the quickstart's data) and scores
 against all of them in `digits_classifier` features; the arms are the hand loop and `quickstart`.
 `--data stacked_fashion` is stacked Fashion-MNIST (three images as the RGB channels), the hand loop with
-three channels against `stacked_fashion` and `stacked_fashion_best`, scored per channel in
-`fashion_classifier` features against stacks of test images.
+three channels against `stacked_fashion` and `stacked_fashion_fast` (any preset arm is pointed at the
+stacked data), scored per channel in `fashion_classifier` features against stacks of test images; its
+tables are per seed set: seed 0 screened the arms, seeds 3 and 4 were seen before `stacked_fashion_fast`
+was chosen, seeds 5 and 6 are held out.
 `--data photos` is a user's RGB folder no preset was tuned on: 2,048 28×28 patches of scikit-learn's
 sample photographs (photo_patches.py), the presets pointed at it with `data.name=image_folder
 data.path=...` as the README shows, the hand loop with three channels; scored against the patches in
@@ -57,6 +59,7 @@ from photo_patches import write_patches  # noqa: E402
 from report import machine, write_section  # noqa: E402
 
 N_SAMPLES = 10_000
+SEEN_STACKED_SEEDS = (3, 4)  # stacked_fashion's held-out seeds before stacked_fashion_fast was chosen: tuning now
 
 
 class Setting:
@@ -91,9 +94,9 @@ SETTINGS = {
     "stacked_fashion": Setting(
         "stacked_fashion", "Stacked Fashion-MNIST (RGB)", {"name": "stacked", "base": "fashion_mnist", "size": 60000, "seed": 0},
         {"name": "stacked", "base": "fashion_mnist", "split": "test", "size": N_SAMPLES, "seed": 1}, "fashion_classifier", 28,
-        ("hand", "stacked_fashion", "stacked_fashion_best"), (300, 600), (), (3, 4),
+        ("hand", "stacked_fashion", "stacked_fashion_fast"), (300, 600), (0,), (5, 6),
         f"{N_SAMPLES} stacks of three test images, each channel in `fashion_classifier` features (concatenated: 384-d)",
-        channels=3),
+        channels=3, preset_overrides=("data.name=stacked", "data.base=fashion_mnist", "data.size=60000", "data.seed=0")),
 }
 
 
@@ -325,6 +328,10 @@ def sections(setting: Setting, screening: bool) -> dict:
     """Section key: (which seeds, the title's words)."""
     if screening:
         return {"equal-compute-screening": (setting.tuning_seeds, "candidates screened on the tuning seed")}
+    if setting.name == "stacked_fashion":
+        return {"equal-compute-stacked_fashion-screening": (setting.tuning_seeds, "arms screened on a tuning seed"),
+                "equal-compute-stacked_fashion-seen": (SEEN_STACKED_SEEDS, "seeds seen before the fast arm was chosen"),
+                "equal-compute-stacked_fashion": (setting.held_out_seeds, "held-out seeds (run once, presets frozen)")}
     if setting.name != "fashion":
         return {f"equal-compute-{setting.name}": (setting.held_out_seeds, "held-out seeds (no preset tuned on it)")}
     return {"equal-compute-tuning": (setting.tuning_seeds, "tuning seed"),
@@ -335,9 +342,12 @@ TARGETS = {
     "fashion": "Targets: `fashion_best` ≤ 0.5, `fashion_dcgan` ≤ 1.0 at every budget.",
     "digits": "Target: `quickstart` ≤ 1.0 at every budget.",
     "photos": "Targets: `fashion_best` ≤ 0.5 and `quickstart` ≤ 1.0 at every budget.",
-    "stacked_fashion": "Targets: `stacked_fashion_best` ≤ 0.5, `stacked_fashion` ≤ 1.0 at every budget. "
-                       "`stacked_fashion_best` was chosen on training seeds 0-2 by the stacked modes' KL "
-                       "(benchmarks/stacked.py); seeds 3 and 4 are held out.",
+    "stacked_fashion": "Targets: `stacked_fashion_fast` ≤ 0.5, `stacked_fashion` ≤ 1.0 at every budget. "
+                       "Seeds 3 and 4 were held out for `stacked_fashion` and `stacked_fashion_best` (chosen on "
+                       "training seeds 0-2 by the stacked modes' KL, benchmarks/stacked.py, not by FD per "
+                       "CPU-second); `stacked_fashion_fast` (`fashion_best`'s recipe on width-32 nets) was chosen "
+                       "after they were seen, on seed 0 against `fashion_best` itself, so they are tuning seeds "
+                       "now; seeds 5 and 6 are held out.",
 }
 
 

@@ -15,7 +15,7 @@ from ganforge.train.loop import train
 from ganforge.train.run_dir import RunDir
 
 BASES = {"stacked_digits": "digits", "stacked_digits_best": "digits",
-         "stacked_fashion": "fashion_mnist", "stacked_fashion_best": "fashion_mnist"}
+         "stacked_fashion": "fashion_mnist", "stacked_fashion_best": "fashion_mnist", "stacked_fashion_fast": "fashion_mnist"}
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 SIDES = {"digits": 8, "fashion_mnist": 28}
 TINY = ["train.steps=3", "train.batch_size=8", "data.size=64", "generator.width=8", "discriminator.width=8",
