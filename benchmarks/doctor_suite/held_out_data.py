@@ -45,6 +45,13 @@ Neither source ships with ganforge, so the runner writes each once, by a fixed s
   the first GARB_PER_CLASS of each in the training split), each shrunk from 28×28 by area averaging and drawn as a
   light item on a background of one of GARB_BACKGROUNDS (the colour drawn per image from GARB_SEED), in one flat
   folder, read with `data: {name: image_folder, path: ...}`.
+- held_out_10's data (SHELL_SETS, ROAM_DIGITS): `shell_11d.npy`, 11-D points from 20 Gaussians (std 0.05) on two
+  concentric shells of 3-D space (12 at the vertices of an icosahedron of radius 1, 8 at the vertices of a cube of
+  radius 0.5 inside it), mapped into 11-D by a random orthogonal matrix and scaled so that every coordinate lies in
+  [-0.8, 0.8] (nearest modes 0.68 apart), their centres beside it; `roam_digits/`, 16×16 greyscale PNG images of
+  scikit-learn's bundled 8×8 digits (all 1797), each enlarged to ROAM_DIGIT_SIDE×ROAM_DIGIT_SIDE and pasted, light on
+  black, at a position drawn per image from ROAM_SEED anywhere on the 16×16 canvas, read with
+  `data: {name: image_folder, path: ...}`.
 """
 from __future__ import annotations
 
@@ -94,6 +101,11 @@ GARB_CLASSES = (0, 2, 3, 4, 5, 6)  # Fashion-MNIST labels: T-shirt, pullover, dr
 GARB_PER_CLASS, GARB_SIDE, GARB_SEED = 300, 16, 1909
 GARB_BACKGROUNDS = ((150, 30, 40), (30, 110, 60), (40, 60, 150), (140, 110, 20))
 GARB_ITEM_COLOUR = (245, 240, 225)
+# name: (dimensions, seed, std, largest coordinate, inner radius): held_out_10's modes on two concentric shells
+# (shell_centres: an icosahedron's 12 vertices at radius 1 and a cube's 8 at the inner radius)
+SHELL_SETS = {"shell_11d": (11, 1111, 0.05, 0.8, 0.5)}
+ROAM_DIGITS = DATA_DIR / "roam_digits"
+ROAM_SEED, ROAM_SIDE, ROAM_DIGIT_SIDE = 2026, 16, 10
 
 
 def vectors_path(name: str) -> Path:
@@ -115,6 +127,8 @@ def mixture_std(data_path: Path | str) -> float:
         return SIMPLEX_SETS[name][3]
     if name in PLANE_SETS:
         return PLANE_SETS[name][3]
+    if name in SHELL_SETS:
+        return SHELL_SETS[name][2]
     return MIXTURE_SETS[name][3] if name in MIXTURE_SETS else VECTOR_STD
 
 
@@ -143,6 +157,10 @@ def prepare_held_out_data() -> None:
         if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
             write_plane(name)
     write_garb_items(GARB_ITEMS)  # skipped when already written
+    for name in SHELL_SETS:
+        if not (vectors_path(name).exists() and centres_path(vectors_path(name)).exists()):
+            write_shell(name)
+    write_roam_digits(ROAM_DIGITS)  # skipped when already written
 
 
 def vector_centres(name: str) -> np.ndarray:
@@ -333,4 +351,44 @@ def write_garb_items(folder: Path) -> Path:
             rgb = np.clip(np.rint(background + ink * (item - background)), 0, 255).astype(np.uint8)
             Image.fromarray(rgb).save(folder / f"{index:04d}.png")
             index += 1
+    return folder
+
+
+def shell_centres(name: str) -> np.ndarray:
+    """SHELL_SETS[name]'s centres: the 12 vertices of a regular icosahedron at radius 1 and the 8 vertices of a cube
+    at the inner radius (two concentric shells of 3-D space), mapped into `dimensions`-D by a random orthogonal matrix,
+    then scaled so the largest |coordinate| is the fourth entry."""
+    dimensions, seed, _, largest, inner = SHELL_SETS[name]
+    phi = (1 + 5 ** 0.5) / 2
+    icosahedron = np.array([p for a in (-1, 1) for b in (-phi, phi) for p in ((0, a, b), (a, b, 0), (b, 0, a))], float)
+    icosahedron /= np.linalg.norm(icosahedron, axis=1, keepdims=True)
+    cube = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float) * (inner / 3 ** 0.5)
+    return turned_into(np.concatenate([icosahedron, cube]), dimensions, seed, largest)
+
+
+def write_shell(name: str) -> None:
+    dimensions, seed, std, _, _ = SHELL_SETS[name]
+    write_placed_mixture(name, shell_centres(name), dimensions, seed, std)
+
+
+def write_roam_digits(folder: Path) -> Path:
+    """scikit-learn's 8×8 digits enlarged to ROAM_DIGIT_SIDE×ROAM_DIGIT_SIDE (bilinear) and pasted, light on black, at
+    a position anywhere on a ROAM_SIDE×ROAM_SIDE canvas (the offset drawn per image from ROAM_SEED), as greyscale PNGs,
+    written unless the last file is already there."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    images = load_digits().images  # (1797, 8, 8), values 0..16
+    if (folder / f"{len(images) - 1:04d}.png").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(ROAM_SEED)
+    room = ROAM_SIDE - ROAM_DIGIT_SIDE
+    for index, image in enumerate(images):
+        ink = np.asarray(Image.fromarray((image * (255 / 16)).astype(np.uint8)).resize((ROAM_DIGIT_SIDE, ROAM_DIGIT_SIDE),
+                                                                                   Image.BILINEAR))
+        dy, dx = rng.integers(0, room + 1, 2)
+        canvas = np.zeros((ROAM_SIDE, ROAM_SIDE), dtype=np.uint8)
+        canvas[dy:dy + ROAM_DIGIT_SIDE, dx:dx + ROAM_DIGIT_SIDE] = ink
+        Image.fromarray(canvas).save(folder / f"{index:04d}.png")
     return folder

@@ -48,6 +48,12 @@ items of the other six Fashion-MNIST classes drawn light on coloured backgrounds
 Wasserstein critic held only by R2 and the hinge loss at Adam 1e-3 with β1 0, and failures by other mechanisms (label
 flipping at p = 0.5, an L1 penalty on G's weights, G on plain SGD at Adam's rate, Adam β1 0.9 at the usual rate, spectral
 norm on D under the least-squares loss, a lazy R1 penalty applied every 100 steps, layer norm in a DCGAN D).
+`held_out_10/` again has data of its own (held_out_data.py: 11-D points from 20 Gaussians on two concentric shells of a
+3-D subspace, an icosahedron's 12 vertices around a cube's 8, in an .npy file, and 16×16 greyscale digits pasted at random
+positions on a black canvas in a folder), healthy runs under a 100-island latent prior with D's rate 4× G's, RMSprop at
+Adam's rates, rpgan without penalties and a pixel-shuffle DCGAN generator, and failures by other mechanisms (random Fourier
+features at scale 200 on D's input, a generator ten plain layers deep, a Wasserstein critic held only by DRAGAN, the
+WGAN-GP penalty on a nonsaturating D, minibatch discrimination in a DCGAN D, a fully connected D against a DCGAN G).
 
 A suite's role (ROLES) says whether the rules were tuned on it: `held_out/` to `held_out_9/` were each scored once
 with the rules frozen and have since been used to tune them, so they are calibration material (their tables from
