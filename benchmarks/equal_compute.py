@@ -63,14 +63,20 @@ SEEN_STACKED_SEEDS = (3, 4)  # stacked_fashion's held-out seeds before stacked_f
 
 
 class Setting:
-    """What one comparison trains on and scores with: the data, the judge, the default arms, budgets and seeds."""
+    """What one comparison trains on and scores with: the data, the judge, the default arms, budgets and seeds.
+    `point_presets`: preset arms train on `data` (their own data replaced), as a user points a preset elsewhere."""
 
     def __init__(self, name, title, data, reference, extractor, side, arms, budgets, tuning_seeds, held_out_seeds, note,
-                 channels=1, preset_overrides=()):
+                 channels=1, point_presets=False):
         self.name, self.title, self.data, self.reference, self.extractor = name, title, data, reference, extractor
         self.side, self.arms, self.budgets, self.note = side, arms, budgets, note
         self.tuning_seeds, self.held_out_seeds = tuning_seeds, held_out_seeds
-        self.channels, self.preset_overrides = channels, preset_overrides
+        self.channels, self.point_presets = channels, point_presets
+
+    @property
+    def preset_overrides(self) -> tuple[str, ...]:
+        """The overrides that point a preset at this setting's data (none when presets keep their own)."""
+        return tuple(f"data.{key}={value}" for key, value in self.data.items()) if self.point_presets else ()
 
 
 PHOTOS = Path(tempfile.gettempdir()) / "ganforge-equal-compute" / "photo_patches_28"
@@ -90,13 +96,13 @@ SETTINGS = {
         "photos", "A folder of RGB photo patches", {"name": "image_folder", "path": str(PHOTOS)},
         {"name": "image_folder", "path": str(PHOTOS)}, "random_conv", PHOTO_SIDE, ("hand", "quickstart", "fashion_best"),
         (60, 120, 240), (), (0, 1, 2), f"all {PHOTO_COUNT} patches (the training images) in `random_conv` features",
-        channels=3, preset_overrides=("data.name=image_folder", f"data.path={PHOTOS}")),
+        channels=3, point_presets=True),
     "stacked_fashion": Setting(
         "stacked_fashion", "Stacked Fashion-MNIST (RGB)", {"name": "stacked", "base": "fashion_mnist", "size": 60000, "seed": 0},
         {"name": "stacked", "base": "fashion_mnist", "split": "test", "size": N_SAMPLES, "seed": 1}, "fashion_classifier", 28,
         ("hand", "stacked_fashion", "stacked_fashion_fast"), (300, 600), (0,), (5, 6),
         f"{N_SAMPLES} stacks of three test images, each channel in `fashion_classifier` features (concatenated: 384-d)",
-        channels=3, preset_overrides=("data.name=stacked", "data.base=fashion_mnist", "data.size=60000", "data.seed=0")),
+        channels=3, point_presets=True),
 }
 
 

@@ -70,9 +70,9 @@ def chance_flags(history: SignalHistory, flushes: int, classifier: bool = True,
     (a classifier: accuracy near chance; a critic: flat, its fake scores at 0.5 as well; least squares: either,
     since its outputs are verdicts that a midway D puts within the band on both and a D held at a constant
     gives alike on both: held_out_4/hexa_weight_clip_lsgan, 0.001 on real and fake, accuracy 0.5)."""
-    real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
     if least_squares:
         return either(chance_flags(history, flushes, True), chance_flags(history, flushes, False))
+    real = abs(history.values("d/real", flushes) - 0.5) < CHANCE_BAND
     if classifier:
         real = real | same_verdict(history, flushes)
         other = history.values("d/accuracy", flushes) <= CHANCE_ACCURACY
